@@ -1,0 +1,79 @@
+//! Switchboard use cases. Every write from any door (UI, REST, CLI, later channels) goes through a
+//! function here that validates, authorizes the `Actor`, writes in ONE transaction together with its
+//! audit entry, and only then returns.
+
+pub mod accounts;
+mod actor;
+mod audit;
+mod auth;
+mod error;
+mod page;
+mod passwords;
+mod roles;
+mod teams;
+mod tokens;
+mod users;
+
+pub use actor::{Actor, Principal};
+pub use audit::AuditExport;
+pub use auth::{SignIn, SignedIn};
+pub use error::AppError;
+pub use page::{Page, PageRequest};
+pub use switchboard_store::repo::users::UserFilter;
+pub use tokens::CreatedToken;
+
+use std::sync::Arc;
+use switchboard_store::Db;
+
+/// Limits on failed sign-ins (per identity and per IP) and the lockout that follows.
+#[derive(Debug, Clone)]
+pub struct SignInLimits {
+    pub max_failures_per_identity: i64,
+    pub max_failures_per_ip: i64,
+    pub window_seconds: i64,
+    pub lockout_seconds: i64,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        Self { max_failures_per_identity: 5, max_failures_per_ip: 30, window_seconds: 900, lockout_seconds: 900 }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// A session unused for this long ends.
+    pub session_idle_seconds: i64,
+    /// A session ends this long after sign-in, used or not.
+    pub session_absolute_seconds: i64,
+    pub sign_in: SignInLimits,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_seconds: 8 * 3600,
+            session_absolute_seconds: 7 * 24 * 3600,
+            sign_in: SignInLimits::default(),
+        }
+    }
+}
+
+/// The application: the database and the settings the services need. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    db: Db,
+    settings: Arc<AppSettings>,
+}
+
+impl App {
+    pub fn new(db: Db, settings: AppSettings) -> Self {
+        Self { db, settings: Arc::new(settings) }
+    }
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+}

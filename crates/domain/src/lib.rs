@@ -1,0 +1,15 @@
+//! Switchboard's rules: typed ids, validated values, entities, permissions and pure policies.
+//! Nothing here does IO or is async, so property tests are cheap.
+
+pub mod audit;
+pub mod entities;
+pub mod errors;
+pub mod ids;
+pub mod permissions;
+pub mod requests;
+pub mod time;
+pub mod values;
+
+pub use errors::{FieldErrors, ValidationError};
+pub use ids::*;
+pub use time::Timestamp;

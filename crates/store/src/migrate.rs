@@ -1,0 +1,80 @@
+//! Embedded migrations, one list for both backends, applied in one transaction at start.
+//! A database whose version is newer than this binary's latest migration is refused.
+
+use crate::db::{Backend, Db};
+use crate::error::StoreError;
+use sqlx::Row;
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "foundation", sql: include_str!("../migrations/0001_foundation.sql") }];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Highest version applied to the database (0 for an empty one).
+    pub current: i64,
+    /// Highest version this binary knows.
+    pub latest: i64,
+}
+
+impl MigrationStatus {
+    pub fn is_current(&self) -> bool {
+        self.current == self.latest
+    }
+}
+
+fn latest() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+impl Db {
+    /// Applies every pending migration and returns the versions applied.
+    pub async fn migrate(&self) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.begin().await?;
+        if self.backend() == Backend::Postgres {
+            // Nodes starting together: one migrates, the others wait and then find nothing to do.
+            sqlx::query("SELECT pg_advisory_xact_lock(7236001)").execute(&mut *tx).await?;
+        }
+        sqlx::query(CREATE_TABLE).execute(&mut *tx).await?;
+        let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("v")?;
+        if current > latest() {
+            return Err(StoreError::DowngradeRefused { found: current, known: latest() });
+        }
+        let mut applied = Vec::new();
+        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(migration.version)
+                .bind(migration.name)
+                .bind(crate::now_ms())
+                .execute(&mut *tx)
+                .await?;
+            applied.push(migration.version);
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        let mut conn = self.read().await?;
+        let current: i64 = match sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+            .fetch_one(&mut *conn)
+            .await
+        {
+            Ok(row) => row.try_get("v")?,
+            Err(sqlx::Error::Database(_)) => 0,
+            Err(other) => return Err(other.into()),
+        };
+        Ok(MigrationStatus { current, latest: latest() })
+    }
+}

@@ -1,0 +1,216 @@
+//! Configuration: defaults < `switchboard.toml` < `SWITCHBOARD_*` environment < flags.
+//! Passed explicitly to what needs it; never a global.
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const EXAMPLE: &str = include_str!("../switchboard.example.toml");
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub public_url: String,
+    pub database_url: String,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme_end], &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub pool_size: u32,
+    pub sqlite_synchronous: String,
+    pub postgres_schema: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecurityConfig {
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub sign_in_max_failures_per_identity: i64,
+    pub sign_in_max_failures_per_ip: i64,
+    pub sign_in_window_minutes: i64,
+    pub sign_in_lockout_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub max_body_bytes: usize,
+    pub request_timeout_seconds: u64,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: String,
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            database_url: "sqlite://data/switchboard.db".into(),
+            database: DatabaseConfig::default(),
+            security: SecurityConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { pool_size: 10, sqlite_synchronous: "normal".into(), postgres_schema: String::new() }
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 480,
+            session_absolute_hours: 168,
+            sign_in_max_failures_per_identity: 5,
+            sign_in_max_failures_per_ip: 30,
+            sign_in_window_minutes: 15,
+            sign_in_lockout_minutes: 15,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 1024 * 1024, request_timeout_seconds: 30, trust_forwarded_for: false }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: "text".into(), level: "info".into() }
+    }
+}
+
+impl Config {
+    /// Loads the configuration from the file (if it exists) and the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(path.exists(), "the configuration file {} does not exist", path.display());
+                figment = figment.merge(Toml::file(path));
+            }
+            None if Path::new("switchboard.toml").exists() => figment = figment.merge(Toml::file("switchboard.toml")),
+            None => {}
+        }
+        // SWITCHBOARD_X_FILE=/path reads the value of X from a file (secrets).
+        for (key, path) in std::env::vars().filter(|(k, _)| k.starts_with("SWITCHBOARD_") && k.ends_with("_FILE")) {
+            let name = key
+                .trim_start_matches("SWITCHBOARD_")
+                .trim_end_matches("_FILE")
+                .to_ascii_lowercase()
+                .replace("__", ".");
+            let value = std::fs::read_to_string(&path).with_context(|| format!("while reading {key}={path}"))?;
+            figment = figment.merge((name, value.trim().to_string()));
+        }
+        figment = figment.merge(Env::prefixed("SWITCHBOARD_").split("__").filter(|k| !k.as_str().ends_with("_file")));
+        let config: Config = figment.extract().context("while reading the configuration")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            matches!(self.database.sqlite_synchronous.as_str(), "normal" | "full"),
+            "database.sqlite_synchronous must be \"normal\" or \"full\""
+        );
+        anyhow::ensure!(matches!(self.log.format.as_str(), "text" | "json"), "log.format must be \"text\" or \"json\"");
+        anyhow::ensure!(self.database.pool_size >= 1, "database.pool_size must be at least 1");
+        anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes must be at least 1024");
+        Ok(())
+    }
+
+    pub fn db_options(&self) -> switchboard_store::DbOptions {
+        switchboard_store::DbOptions {
+            pool_size: self.database.pool_size,
+            sqlite_synchronous_full: self.database.sqlite_synchronous == "full",
+            postgres_schema: Some(self.database.postgres_schema.trim().to_string()).filter(|s| !s.is_empty()),
+            ..Default::default()
+        }
+    }
+
+    pub fn app_settings(&self) -> switchboard_app::AppSettings {
+        let s = &self.security;
+        switchboard_app::AppSettings {
+            session_idle_seconds: s.session_idle_minutes * 60,
+            session_absolute_seconds: s.session_absolute_hours * 3600,
+            sign_in: switchboard_app::SignInLimits {
+                max_failures_per_identity: s.sign_in_max_failures_per_identity,
+                max_failures_per_ip: s.sign_in_max_failures_per_ip,
+                window_seconds: s.sign_in_window_minutes * 60,
+                lockout_seconds: s.sign_in_lockout_minutes * 60,
+            },
+        }
+    }
+
+    pub fn web_config(&self) -> switchboard_web::WebConfig {
+        switchboard_web::WebConfig {
+            public_url: self.public_url.clone(),
+            max_body_bytes: self.http.max_body_bytes,
+            trust_forwarded_for: self.http.trust_forwarded_for,
+            request_timeout_seconds: self.http.request_timeout_seconds,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_parses_to_the_defaults() {
+        // Read without defaults, so a key missing from the example file fails the comparison.
+        let written: serde_json::Value = Figment::new().merge(Toml::string(EXAMPLE)).extract().unwrap();
+        assert_eq!(written, serde_json::to_value(Config::default()).unwrap());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://sb:secret@db:5432/sb"), "postgres://sb:***@db:5432/sb");
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests through the real HTTP router, each on SQLite and on PostgreSQL.
+
+mod audit;
+mod auth;
+mod crud;
+mod errors;
+mod isolation;
+mod permissions;
+pub mod support;

@@ -1,0 +1,158 @@
+//! The permission matrix: every endpoint × every built-in role, from ONE table. The table is
+//! checked against the OpenAPI document, so an endpoint without an entry fails this test.
+
+use crate::on_both_backends;
+use crate::support::{Caller, Tenant, TestApp, code};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use switchboard_app::{Actor, SignIn};
+use switchboard_domain::requests::{NewTokenInput, NewUserInput, RoleInput, TeamInput};
+
+/// (method, path, agent, supervisor, admin): may that role call it?
+const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
+    ("GET", "/api/v1/account", true, true, true),
+    ("PATCH", "/api/v1/account", false, false, true),
+    ("GET", "/api/v1/me", true, true, true),
+    ("PATCH", "/api/v1/me", true, true, true),
+    ("GET", "/api/v1/me/sessions", true, true, true),
+    ("DELETE", "/api/v1/me/sessions/{id}", true, true, true),
+    ("GET", "/api/v1/users", true, true, true),
+    ("POST", "/api/v1/users", false, false, true),
+    ("GET", "/api/v1/users/{id}", true, true, true),
+    ("PATCH", "/api/v1/users/{id}", false, false, true),
+    ("POST", "/api/v1/users/{id}/password", false, false, true),
+    ("GET", "/api/v1/teams", true, true, true),
+    ("POST", "/api/v1/teams", false, false, true),
+    ("GET", "/api/v1/teams/{id}", true, true, true),
+    ("PATCH", "/api/v1/teams/{id}", false, false, true),
+    ("DELETE", "/api/v1/teams/{id}", false, false, true),
+    ("GET", "/api/v1/roles", false, true, true),
+    ("POST", "/api/v1/roles", false, false, true),
+    ("GET", "/api/v1/roles/{id}", false, true, true),
+    ("PATCH", "/api/v1/roles/{id}", false, false, true),
+    ("DELETE", "/api/v1/roles/{id}", false, false, true),
+    ("GET", "/api/v1/permissions", true, true, true),
+    ("GET", "/api/v1/tokens", true, true, true),
+    ("POST", "/api/v1/tokens", true, true, true),
+    ("DELETE", "/api/v1/tokens/{id}", true, true, true),
+    ("GET", "/api/v1/audit", false, false, true),
+    ("GET", "/api/v1/audit/export.csv", false, false, true),
+];
+
+/// Every (method, path) of the OpenAPI document.
+pub async fn documented_endpoints(t: &TestApp) -> BTreeSet<(String, String)> {
+    let doc: Value = t.client.get(t.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut endpoints = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                endpoints.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    endpoints
+}
+
+/// Fresh objects for one call: the id that `{id}` stands for, and a valid body.
+pub async fn target(
+    t: &TestApp,
+    tenant: &Tenant,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+) -> (String, Option<Value>) {
+    let system = Actor::system(tenant.account_id, "test");
+    let n: u32 = rand::random();
+    let id = if path.starts_with("/api/v1/users/") {
+        let input = NewUserInput {
+            name: Some("Target".into()),
+            email: Some(format!("target{n}@x.test")),
+            password: Some("target-password".into()),
+            ..Default::default()
+        };
+        t.app.create_user(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/teams/") {
+        t.app
+            .create_team(&system, &TeamInput { name: Some(format!("Team {n}")), ..Default::default() })
+            .await
+            .unwrap()
+            .id
+            .to_string()
+    } else if path.starts_with("/api/v1/roles/") {
+        t.app
+            .create_role(&system, &RoleInput { name: Some(format!("Role {n}")), ..Default::default() })
+            .await
+            .unwrap()
+            .id
+            .to_string()
+    } else if path.starts_with("/api/v1/tokens/") {
+        // A second token of the caller's own, so revoking it leaves the caller signed in.
+        let input = NewTokenInput {
+            name: Some("spare".into()),
+            user_id: Some(caller.user_id.parse().unwrap()),
+            ..Default::default()
+        };
+        t.app.create_token(&system, &input).await.unwrap().token.id.to_string()
+    } else if path.starts_with("/api/v1/me/sessions/") {
+        let email = t.app.get_user(&system, caller.user_id.parse().unwrap()).await.unwrap().email;
+        let password = format!("{}-password-1", email.split('@').next().unwrap());
+        let attempt = SignIn {
+            account: tenant.slug.clone(),
+            email,
+            password,
+            ip: format!("10.9.{}.{}", n % 250, n % 200),
+            user_agent: "t".into(),
+        };
+        t.app.sign_in(&attempt).await.unwrap().session_id.to_string()
+    } else {
+        String::new()
+    };
+    let body = match (method, path) {
+        ("PATCH", "/api/v1/account") => Some(json!({ "name": "Renamed" })),
+        ("PATCH", "/api/v1/me") => Some(json!({ "name": "Me Renamed" })),
+        ("POST", "/api/v1/users") => {
+            Some(json!({ "name": "New", "email": format!("new{n}@x.test"), "password": "new-password-1" }))
+        }
+        ("PATCH", "/api/v1/users/{id}") => Some(json!({ "name": "Changed" })),
+        ("POST", "/api/v1/users/{id}/password") => Some(json!({ "password": "another-password" })),
+        ("POST", "/api/v1/teams") => Some(json!({ "name": format!("New team {n}") })),
+        ("PATCH", "/api/v1/teams/{id}") => Some(json!({ "description": "changed" })),
+        ("POST", "/api/v1/roles") => Some(json!({ "name": format!("New role {n}"), "permissions": ["users.read"] })),
+        ("PATCH", "/api/v1/roles/{id}") => Some(json!({ "permissions": ["teams.read"] })),
+        ("POST", "/api/v1/tokens") => Some(json!({ "name": "made in test" })),
+        _ => None,
+    };
+    (id, body)
+}
+
+async fn every_endpoint_by_every_role(t: TestApp) {
+    let tenant = t.tenant("acme").await;
+    let table: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, ..)| (m.to_string(), p.to_string())).collect();
+    let documented = documented_endpoints(&t).await;
+    let missing: Vec<_> = documented.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&documented).collect();
+    assert!(missing.is_empty(), "endpoints without a permission-matrix entry: {missing:?}");
+    assert!(stale.is_empty(), "matrix entries for endpoints that do not exist: {stale:?}");
+    for (method, path, agent, supervisor, admin) in MATRIX {
+        for (role, caller, allowed) in [
+            ("agent", &tenant.agent, agent),
+            ("supervisor", &tenant.supervisor, supervisor),
+            ("admin", &tenant.admin, admin),
+        ] {
+            let (id, body) = target(&t, &tenant, caller, method, path).await;
+            let url = path.replace("{id}", &id);
+            let response = t.call(caller, Method::from_bytes(method.as_bytes()).unwrap(), &url, body).await;
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            if *allowed {
+                assert!(status.is_success(), "{role} {method} {path}: expected success, got {status} {text}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role} {method} {path}: expected 403, got {text}");
+                assert_eq!(code(&serde_json::from_str(&text).unwrap_or(Value::Null)), "forbidden");
+            }
+        }
+    }
+}
+
+on_both_backends!(every_endpoint_by_every_role);
