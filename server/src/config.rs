@@ -9,6 +9,9 @@ use std::path::Path;
 
 pub const EXAMPLE: &str = include_str!("../switchboard.example.toml");
 
+/// The top-level keys of the configuration.
+const CONFIG_ROOTS: &[&str] = &["listen", "public_url", "database_url", "database", "security", "http", "log"];
+
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -147,7 +150,13 @@ impl Config {
             let value = std::fs::read_to_string(&path).with_context(|| format!("while reading {key}={path}"))?;
             figment = figment.merge((name, value.trim().to_string()));
         }
-        figment = figment.merge(Env::prefixed("SWITCHBOARD_").split("__").filter(|k| !k.as_str().ends_with("_file")));
+        // Only configuration keys: other SWITCHBOARD_* variables (SWITCHBOARD_PASSWORD for the CLI, the
+        // test suite's) are not configuration. Inside a section, unknown keys are still refused.
+        figment = figment.merge(Env::prefixed("SWITCHBOARD_").split("__").filter(|key| {
+            let key = key.as_str().to_ascii_lowercase().replace("__", ".");
+            let root = key.split('.').next().unwrap_or("");
+            CONFIG_ROOTS.contains(&root) && !key.ends_with("_file")
+        }));
         let config: Config = figment.extract().context("while reading the configuration")?;
         config.check()?;
         Ok(config)

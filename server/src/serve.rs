@@ -10,7 +10,13 @@ use tracing_subscriber::EnvFilter;
 
 /// Logs to stderr, human-readable or JSON; every line of a request carries its request id (span).
 pub fn init_tracing(config: &Config) {
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    // sqlx logs every PostgreSQL notice and slow statement at INFO; keep it at WARN unless asked.
+    let level = if config.log.level.contains("sqlx") {
+        config.log.level.clone()
+    } else {
+        format!("{},sqlx=warn", config.log.level)
+    };
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if config.log.format == "json" {
         builder.json().with_current_span(true).try_init()

@@ -6,10 +6,11 @@ use crate::tokens::{new_secret, secret_hash};
 use crate::{Actor, App, AppError, Principal, SignInLimits};
 use switchboard_domain::entities::{Account, SessionInfo, User};
 use switchboard_domain::permissions::Permission;
-use switchboard_domain::{AccountId, SessionId, Timestamp, UserId};
+use switchboard_domain::{SessionId, Timestamp};
 use switchboard_store::AnyConnection;
+use switchboard_store::repo::credentials::{self, Holder};
 use switchboard_store::repo::throttle::{self, ThrottleState};
-use switchboard_store::repo::{accounts, roles, sessions, tokens, users};
+use switchboard_store::repo::{accounts, sessions, tokens, users};
 
 /// A sign-in attempt as the form or API sends it.
 #[derive(Debug, Clone, Default)]
@@ -57,34 +58,32 @@ fn after_failure(mut state: ThrottleState, now: i64, limits: &SignInLimits, max:
     state
 }
 
-/// Builds the actor for a user (a session or a token); `scopes` narrows a token's permissions.
-async fn user_actor(
+/// Builds the actor for a credential's holder; `scopes` narrows a token's permissions.
+async fn holder_actor(
     conn: &mut AnyConnection,
-    account: AccountId,
-    user_id: UserId,
+    holder: Holder,
     principal: Principal,
     scopes: Option<&[Permission]>,
     ip: &str,
     user_agent: &str,
 ) -> Result<Actor, AppError> {
-    let user = users::get_by_id(conn, account, user_id).await?.ok_or(AppError::Unauthenticated)?;
-    if !user.active {
+    if !holder.user.active {
         return Err(AppError::Unauthenticated);
     }
-    let role = roles::get_by_id(conn, account, user.role_id).await?.ok_or(AppError::Unauthenticated)?;
     let permissions = match scopes {
-        Some(scopes) => role.permissions.iter().copied().filter(|p| scopes.contains(p)).collect(),
-        None => role.permissions.clone(),
+        Some(scopes) => holder.role.permissions.iter().copied().filter(|p| scopes.contains(p)).collect(),
+        None => holder.role.permissions.clone(),
     };
+    let team_ids = users::team_ids(conn, holder.account_id, holder.user.id).await?;
     Ok(Actor {
-        account_id: account,
+        account_id: holder.account_id,
         principal,
-        name: user.name,
+        name: holder.user.name,
         permissions,
-        data_scope: role.data_scope,
-        team_ids: user.team_ids,
-        locale: user.locale,
-        time_zone: user.time_zone,
+        data_scope: holder.role.data_scope,
+        team_ids,
+        locale: holder.user.locale,
+        time_zone: holder.user.time_zone,
         ip: ip.to_string(),
         user_agent: user_agent.to_string(),
     })
@@ -214,15 +213,15 @@ impl App {
         }
         let now = switchboard_store::now_ms();
         let mut conn = self.db().read().await?;
-        let row =
-            sessions::find_by_secret_hash(&mut conn, &secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
+        let (row, holder) =
+            credentials::session(&mut conn, &secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
         let idle_limit = self.settings().session_idle_seconds * 1000;
         if row.revoked_at.is_some() || row.expires_at.unix_ms() <= now || now - row.last_seen_at.unix_ms() > idle_limit
         {
             return Err(AppError::Unauthenticated);
         }
         let principal = Principal::User { user_id: row.user_id, session_id: row.id };
-        let actor = user_actor(&mut conn, row.account_id, row.user_id, principal, None, ip, user_agent).await?;
+        let actor = holder_actor(&mut conn, holder, principal, None, ip, user_agent).await?;
         drop(conn);
         if now - row.last_seen_at.unix_ms() > TOUCH_EVERY_MS {
             let mut tx = self.db().begin().await?;
@@ -239,14 +238,14 @@ impl App {
         }
         let now = switchboard_store::now_ms();
         let mut conn = self.db().read().await?;
-        let (account, token) =
-            tokens::find_by_secret_hash(&mut conn, &secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
+        let (token, holder) =
+            credentials::token(&mut conn, &secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
+        let account = holder.account_id;
         if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e.unix_ms() <= now) {
             return Err(AppError::Unauthenticated);
         }
         let principal = Principal::Token { token_id: token.id, user_id: token.user_id };
-        let actor =
-            user_actor(&mut conn, account, token.user_id, principal, Some(&token.scopes), ip, user_agent).await?;
+        let actor = holder_actor(&mut conn, holder, principal, Some(&token.scopes), ip, user_agent).await?;
         drop(conn);
         if token.last_used_at.is_none_or(|t| now - t.unix_ms() > TOUCH_EVERY_MS) {
             let mut tx = self.db().begin().await?;

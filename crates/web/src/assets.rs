@@ -1,11 +1,11 @@
 //! Static files embedded in the binary, served with long-lived caching (their names carry a version).
 
 use crate::WebState;
+use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 /// Files are cached for a year; their URLs carry the binary's version so an upgrade is fetched anew.
 const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod roles;
 pub mod sessions;
 pub mod teams;

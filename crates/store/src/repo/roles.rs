@@ -9,24 +9,39 @@ use switchboard_domain::{AccountId, RoleId};
 const SELECT: &str = "SELECT id, name, builtin, permissions, data_scope, created_at, updated_at FROM roles";
 
 fn role(row: &AnyRow) -> Result<Role, StoreError> {
-    let names: String = get(row, "permissions")?;
-    let builtin: Option<String> = get(row, "builtin")?;
+    role_columns(row, "")
+}
+
+/// Decodes a role from columns named `{prefix}id`, `{prefix}name`, ... (for joins).
+pub(crate) fn role_columns(row: &AnyRow, prefix: &str) -> Result<Role, StoreError> {
+    let c = |name: &str| format!("{prefix}{name}");
+    let names: String = get(row, &c("permissions"))?;
+    let builtin: Option<String> = get(row, &c("builtin"))?;
     let builtin = builtin.as_deref().and_then(BuiltinRole::parse);
     // Built-in roles always carry the permissions of this binary, so upgrades extend them.
     let permissions = match builtin {
         Some(b) => b.permissions(),
         None => names.split_whitespace().filter_map(Permission::parse).collect(),
     };
-    let scope: String = get(row, "data_scope")?;
+    let scope: String = get(row, &c("data_scope"))?;
     Ok(Role {
-        id: RoleId::from_i64(get(row, "id")?),
-        name: get(row, "name")?,
+        id: RoleId::from_i64(get(row, &c("id"))?),
+        name: get(row, &c("name"))?,
         builtin,
         permissions,
         data_scope: DataScope::parse(&scope).unwrap_or(DataScope::Own),
-        created_at: time(row, "created_at")?,
-        updated_at: time(row, "updated_at")?,
+        created_at: time(row, &c("created_at"))?,
+        updated_at: time(row, &c("updated_at"))?,
     })
+}
+
+/// The columns `role_columns` reads, from table alias `alias`, renamed with `prefix`.
+pub(crate) fn role_select(alias: &str, prefix: &str) -> String {
+    ["id", "name", "builtin", "permissions", "data_scope", "created_at", "updated_at"]
+        .iter()
+        .map(|c| format!("{alias}.{c} AS {prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn permission_text(permissions: &[Permission]) -> String {

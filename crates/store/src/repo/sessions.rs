@@ -21,7 +21,7 @@ pub struct SessionRow {
 
 const SELECT: &str = "SELECT account_id, id, user_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at, revoked_at FROM sessions";
 
-fn session(row: &AnyRow) -> Result<SessionRow, StoreError> {
+pub(crate) fn session(row: &AnyRow) -> Result<SessionRow, StoreError> {
     Ok(SessionRow {
         account_id: AccountId::from_i64(get(row, "account_id")?),
         id: SessionId::from_i64(get(row, "id")?),
@@ -54,16 +54,6 @@ pub async fn insert(conn: &mut AnyConnection, s: &SessionRow, secret_hash: &str)
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// The session whose cookie secret hashes to `secret_hash`; the secret names the account.
-pub async fn find_by_secret_hash(
-    conn: &mut AnyConnection,
-    secret_hash: &str,
-) -> Result<Option<SessionRow>, StoreError> {
-    let sql = format!("{SELECT} WHERE secret_hash = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(secret_hash).fetch_optional(conn).await?;
-    row.as_ref().map(session).transpose()
 }
 
 pub async fn list_active_for_user(

@@ -8,7 +8,7 @@ use switchboard_domain::{AccountId, Timestamp, TokenId, UserId};
 
 const SELECT: &str = "SELECT account_id, id, user_id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_tokens";
 
-fn token(row: &AnyRow) -> Result<ApiToken, StoreError> {
+pub(crate) fn token(row: &AnyRow) -> Result<ApiToken, StoreError> {
     let scopes: Option<String> = get(row, "scopes")?;
     Ok(ApiToken {
         id: TokenId::from_i64(get(row, "id")?),
@@ -46,20 +46,6 @@ pub async fn insert(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// The token whose secret hashes to `secret_hash`, with its account. The secret names the account,
-/// so this is the one lookup that does not start from an account.
-pub async fn find_by_secret_hash(
-    conn: &mut AnyConnection,
-    secret_hash: &str,
-) -> Result<Option<(AccountId, ApiToken)>, StoreError> {
-    let sql = format!("{SELECT} WHERE secret_hash = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(secret_hash).fetch_optional(conn).await?;
-    match row {
-        Some(row) => Ok(Some((AccountId::from_i64(get(&row, "account_id")?), token(&row)?))),
-        None => Ok(None),
-    }
 }
 
 pub async fn get_by_id(

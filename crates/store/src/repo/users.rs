@@ -12,19 +12,44 @@ const SELECT: &str =
     "SELECT id, name, email, role_id, locale, time_zone, active, created_at, updated_at, last_sign_in_at FROM users";
 
 fn user(row: &AnyRow) -> Result<User, StoreError> {
+    user_columns(row, "")
+}
+
+/// Decodes a user from columns named `{prefix}id`, `{prefix}name`, ... (for joins).
+pub(crate) fn user_columns(row: &AnyRow, prefix: &str) -> Result<User, StoreError> {
+    let c = |name: &str| format!("{prefix}{name}");
     Ok(User {
-        id: UserId::from_i64(get(row, "id")?),
-        name: get(row, "name")?,
-        email: get(row, "email")?,
-        role_id: RoleId::from_i64(get(row, "role_id")?),
-        locale: Locale::parse(&get::<String>(row, "locale")?).unwrap_or_default(),
-        time_zone: get(row, "time_zone")?,
-        active: flag(row, "active")?,
+        id: UserId::from_i64(get(row, &c("id"))?),
+        name: get(row, &c("name"))?,
+        email: get(row, &c("email"))?,
+        role_id: RoleId::from_i64(get(row, &c("role_id"))?),
+        locale: Locale::parse(&get::<String>(row, &c("locale"))?).unwrap_or_default(),
+        time_zone: get(row, &c("time_zone"))?,
+        active: flag(row, &c("active"))?,
         team_ids: Vec::new(),
-        created_at: time(row, "created_at")?,
-        updated_at: time(row, "updated_at")?,
-        last_sign_in_at: opt_time(row, "last_sign_in_at")?,
+        created_at: time(row, &c("created_at"))?,
+        updated_at: time(row, &c("updated_at"))?,
+        last_sign_in_at: opt_time(row, &c("last_sign_in_at"))?,
     })
+}
+
+/// The columns `user_columns` reads, from table alias `alias`, renamed with `prefix`.
+pub(crate) fn user_select(alias: &str, prefix: &str) -> String {
+    ["id", "name", "email", "role_id", "locale", "time_zone", "active", "created_at", "updated_at", "last_sign_in_at"]
+        .iter()
+        .map(|c| format!("{alias}.{c} AS {prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ids of the teams a user belongs to.
+pub async fn team_ids(conn: &mut AnyConnection, account: AccountId, user: UserId) -> Result<Vec<TeamId>, StoreError> {
+    let rows = sqlx::query("SELECT team_id FROM team_members WHERE account_id = $1 AND user_id = $2 ORDER BY team_id")
+        .bind(account.as_i64())
+        .bind(user.as_i64())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok(TeamId::from_i64(get(r, "team_id")?))).collect()
 }
 
 /// Fills `team_ids` of the given users with one query.

@@ -1,0 +1,31 @@
+//! `switchboard-bench`: measures a running Switchboard from outside, the way users meet it.
+//! Loops are bounded (a duration or a count) and targets are given explicitly (use 127.0.0.1).
+
+mod http_load;
+mod report;
+mod startup;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "switchboard-bench", about = "Load and timing tool for Switchboard")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Open-loop HTTP GETs at a fixed rate; latency counts from each request's scheduled time.
+    Http(http_load::HttpArgs),
+    /// Cold start to serving: start the binary on an existing database until /healthz answers.
+    Startup(startup::StartupArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Http(args) => http_load::run(args).await,
+        Command::Startup(args) => startup::run(args).await,
+    }
+}
