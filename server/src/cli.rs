@@ -49,6 +49,25 @@ pub enum Command {
     Audit(AuditCommand),
     /// Exit 0 when the server answers /healthz (for container health checks).
     Healthcheck(HealthcheckArgs),
+    /// The FAQ bot.
+    #[command(subcommand)]
+    Bot(BotCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BotCommand {
+    /// Score the bot on labelled questions: top-1 accuracy, handover precision and recall, confusions.
+    Eval {
+        /// FAQ entries, JSON Lines: {"id","category","question","similar":[],"answer","lang"}.
+        #[arg(long)]
+        kb: PathBuf,
+        /// Answerable questions, JSON Lines: {"q","expected": FAQ id}.
+        #[arg(long)]
+        questions: PathBuf,
+        /// Questions that must be handed to a person: {"q","expected":"handoff","reason"}.
+        #[arg(long)]
+        handoff: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Default)]

@@ -38,6 +38,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Backup(args) => backup(&config, args).await,
+        Command::Bot(BotCommand::Eval { kb, questions, handoff }) => {
+            crate::bot::eval(&kb, &questions, handoff.as_deref())
+        }
         other => {
             let holder = format!("cli:{}:{}", std::process::id(), switchboard_store::now_ms());
             let app = crate::serve::open_app(&config, &holder).await?;
@@ -171,7 +174,9 @@ async fn operate(app: &App, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => crate::demo::fill(app, &args).await?,
         Command::Audit(AuditCommand::Verify { account }) => return verify(app, account).await,
-        Command::Serve(_) | Command::Config(_) | Command::Healthcheck(_) | Command::Backup(_) => unreachable_command()?,
+        Command::Serve(_) | Command::Config(_) | Command::Healthcheck(_) | Command::Backup(_) | Command::Bot(_) => {
+            unreachable_command()?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

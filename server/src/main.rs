@@ -1,5 +1,6 @@
 //! `switchboard`: the whole customer-service platform in one binary.
 
+mod bot;
 mod cli;
 mod commands;
 mod config;

@@ -188,3 +188,26 @@ fn unknown_database_schemes_are_refused_clearly() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL scheme `mysql`"));
 }
+
+#[test]
+fn bot_eval_prints_the_summary_line() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/boteval");
+    if !shared.join("kb.jsonl").exists() {
+        eprintln!("skipped: {} is absent", shared.display());
+        return;
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["bot", "eval", "--kb", "kb.jsonl", "--questions", "dev.jsonl", "--handoff", "handoff_dev.jsonl"])
+        .current_dir(&shared)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let last = text.lines().last().unwrap_or("");
+    let fields: Vec<(&str, f64)> =
+        last.split(' ').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k, v.parse::<f64>().unwrap())).collect();
+    let names: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+    assert_eq!(names, ["top1", "handoff_precision", "handoff_recall"], "{last}");
+    assert!(fields.iter().all(|(_, v)| (0.0..=1.0).contains(v)));
+    assert!(text.contains("explicit_request"), "per-reason recall is reported");
+}
