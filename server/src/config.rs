@@ -66,6 +66,7 @@ pub struct SecurityConfig {
     pub sign_in_max_failures_per_ip: i64,
     pub sign_in_window_minutes: i64,
     pub sign_in_lockout_minutes: i64,
+    pub credential_cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,6 +113,7 @@ impl Default for SecurityConfig {
             sign_in_max_failures_per_ip: 30,
             sign_in_window_minutes: 15,
             sign_in_lockout_minutes: 15,
+            credential_cache_seconds: 2,
         }
     }
 }
@@ -193,6 +195,7 @@ impl Config {
                 window_seconds: s.sign_in_window_minutes * 60,
                 lockout_seconds: s.sign_in_lockout_minutes * 60,
             },
+            credential_cache_seconds: s.credential_cache_seconds,
         }
     }
 

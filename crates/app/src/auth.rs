@@ -2,11 +2,12 @@
 //! identity (account + email) and per IP, shared across nodes through the database.
 
 use crate::audit::{NOTHING, record};
+use crate::credential_cache::Resolved;
 use crate::tokens::{new_secret, secret_hash};
 use crate::{Actor, App, AppError, Principal, SignInLimits};
 use switchboard_domain::entities::{Account, SessionInfo, User};
 use switchboard_domain::permissions::Permission;
-use switchboard_domain::{SessionId, Timestamp};
+use switchboard_domain::{SessionId, TeamId, Timestamp};
 use switchboard_store::AnyConnection;
 use switchboard_store::repo::credentials::{self, Holder};
 use switchboard_store::repo::throttle::{self, ThrottleState};
@@ -59,9 +60,9 @@ fn after_failure(mut state: ThrottleState, now: i64, limits: &SignInLimits, max:
 }
 
 /// Builds the actor for a credential's holder; `scopes` narrows a token's permissions.
-async fn holder_actor(
-    conn: &mut AnyConnection,
-    holder: Holder,
+fn holder_actor(
+    holder: &Holder,
+    team_ids: &[TeamId],
     principal: Principal,
     scopes: Option<&[Permission]>,
     ip: &str,
@@ -74,16 +75,15 @@ async fn holder_actor(
         Some(scopes) => holder.role.permissions.iter().copied().filter(|p| scopes.contains(p)).collect(),
         None => holder.role.permissions.clone(),
     };
-    let team_ids = users::team_ids(conn, holder.account_id, holder.user.id).await?;
     Ok(Actor {
         account_id: holder.account_id,
         principal,
-        name: holder.user.name,
+        name: holder.user.name.clone(),
         permissions,
         data_scope: holder.role.data_scope,
-        team_ids,
+        team_ids: team_ids.to_vec(),
         locale: holder.user.locale,
-        time_zone: holder.user.time_zone,
+        time_zone: holder.user.time_zone.clone(),
         ip: ip.to_string(),
         user_agent: user_agent.to_string(),
     })
@@ -201,6 +201,35 @@ impl App {
         })
     }
 
+    /// What a credential resolves to, from the per-node cache or the database.
+    async fn resolve(&self, secret_hash: &str, session: bool) -> Result<Option<Resolved>, AppError> {
+        if let Some(found) = self.credentials.get(secret_hash) {
+            return Ok(Some(found));
+        }
+        let mut conn = self.db().read().await?;
+        let resolved = if session {
+            match credentials::session(&mut conn, secret_hash).await? {
+                Some((row, holder)) => {
+                    let teams = users::team_ids(&mut conn, holder.account_id, holder.user.id).await?;
+                    Some(Resolved::Session(row, holder, teams))
+                }
+                None => None,
+            }
+        } else {
+            match credentials::token(&mut conn, secret_hash).await? {
+                Some((token, holder)) => {
+                    let teams = users::team_ids(&mut conn, holder.account_id, holder.user.id).await?;
+                    Some(Resolved::Token(token, holder, teams))
+                }
+                None => None,
+            }
+        };
+        if let Some(found) = &resolved {
+            self.credentials.put(secret_hash.to_string(), found.clone());
+        }
+        Ok(resolved)
+    }
+
     /// The actor behind a session cookie, and the session's CSRF token.
     pub async fn authenticate_session(
         &self,
@@ -212,21 +241,23 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = switchboard_store::now_ms();
-        let mut conn = self.db().read().await?;
-        let (row, holder) =
-            credentials::session(&mut conn, &secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
+        let hash = secret_hash(secret);
+        let Some(Resolved::Session(mut row, holder, teams)) = self.resolve(&hash, true).await? else {
+            return Err(AppError::Unauthenticated);
+        };
         let idle_limit = self.settings().session_idle_seconds * 1000;
         if row.revoked_at.is_some() || row.expires_at.unix_ms() <= now || now - row.last_seen_at.unix_ms() > idle_limit
         {
             return Err(AppError::Unauthenticated);
         }
         let principal = Principal::User { user_id: row.user_id, session_id: row.id };
-        let actor = holder_actor(&mut conn, holder, principal, None, ip, user_agent).await?;
-        drop(conn);
+        let actor = holder_actor(&holder, &teams, principal, None, ip, user_agent)?;
         if now - row.last_seen_at.unix_ms() > TOUCH_EVERY_MS {
             let mut tx = self.db().begin().await?;
             sessions::touch(&mut tx, row.account_id, row.id, Timestamp::from_unix_ms(now)).await?;
             tx.commit().await?;
+            row.last_seen_at = Timestamp::from_unix_ms(now);
+            self.credentials.put(hash, Resolved::Session(row.clone(), holder, teams));
         }
         Ok((actor, row.csrf_token))
     }
@@ -237,20 +268,21 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = switchboard_store::now_ms();
-        let mut conn = self.db().read().await?;
-        let (token, holder) =
-            credentials::token(&mut conn, &secret_hash(secret)).await?.ok_or(AppError::Unauthenticated)?;
-        let account = holder.account_id;
+        let hash = secret_hash(secret);
+        let Some(Resolved::Token(mut token, holder, teams)) = self.resolve(&hash, false).await? else {
+            return Err(AppError::Unauthenticated);
+        };
         if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e.unix_ms() <= now) {
             return Err(AppError::Unauthenticated);
         }
         let principal = Principal::Token { token_id: token.id, user_id: token.user_id };
-        let actor = holder_actor(&mut conn, holder, principal, Some(&token.scopes), ip, user_agent).await?;
-        drop(conn);
+        let actor = holder_actor(&holder, &teams, principal, Some(&token.scopes), ip, user_agent)?;
         if token.last_used_at.is_none_or(|t| now - t.unix_ms() > TOUCH_EVERY_MS) {
             let mut tx = self.db().begin().await?;
-            tokens::touch(&mut tx, account, token.id, Timestamp::from_unix_ms(now)).await?;
+            tokens::touch(&mut tx, holder.account_id, token.id, Timestamp::from_unix_ms(now)).await?;
             tx.commit().await?;
+            token.last_used_at = Some(Timestamp::from_unix_ms(now));
+            self.credentials.put(hash, Resolved::Token(token, holder, teams));
         }
         Ok(actor)
     }
@@ -263,6 +295,7 @@ impl App {
         let detail = serde_json::json!({ "session_id": session });
         record(self, &mut tx, actor, "session.sign_out", ("user", Some(user.as_i64())), NOTHING, Some(&detail)).await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(())
     }
 
@@ -300,6 +333,7 @@ impl App {
         let detail = serde_json::json!({ "session_id": id });
         record(self, &mut tx, actor, "session.revoke", ("user", Some(user.as_i64())), NOTHING, Some(&detail)).await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 mod actor;
 mod audit;
 mod auth;
+mod credential_cache;
 mod error;
 mod page;
 mod passwords;
@@ -47,6 +48,9 @@ pub struct AppSettings {
     /// A session ends this long after sign-in, used or not.
     pub session_absolute_seconds: i64,
     pub sign_in: SignInLimits,
+    /// How long this node may reuse a credential lookup (0: never). Changes made on this node
+    /// clear it at once; another node's are seen within this time.
+    pub credential_cache_seconds: u64,
 }
 
 impl Default for AppSettings {
@@ -55,6 +59,7 @@ impl Default for AppSettings {
             session_idle_seconds: 8 * 3600,
             session_absolute_seconds: 7 * 24 * 3600,
             sign_in: SignInLimits::default(),
+            credential_cache_seconds: 2,
         }
     }
 }
@@ -64,16 +69,22 @@ impl Default for AppSettings {
 pub struct App {
     db: Db,
     settings: Arc<AppSettings>,
+    credentials: Arc<credential_cache::CredentialCache>,
 }
 
 impl App {
     pub fn new(db: Db, settings: AppSettings) -> Self {
-        Self { db, settings: Arc::new(settings) }
+        let ttl = std::time::Duration::from_secs(settings.credential_cache_seconds);
+        Self { db, settings: Arc::new(settings), credentials: Arc::new(credential_cache::CredentialCache::new(ttl)) }
     }
     pub fn db(&self) -> &Db {
         &self.db
     }
     pub fn settings(&self) -> &AppSettings {
         &self.settings
+    }
+    /// A credential, user, role or team changed: cached credential lookups of this node are stale.
+    pub(crate) fn credentials_changed(&self) {
+        self.credentials.clear();
     }
 }

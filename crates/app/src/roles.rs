@@ -64,6 +64,7 @@ impl App {
         roles::update(&mut tx, actor.account_id, &after).await?;
         record(self, &mut tx, actor, "role.update", ("role", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(after)
     }
 
@@ -84,6 +85,7 @@ impl App {
         roles::delete(&mut tx, actor.account_id, id).await?;
         record(self, &mut tx, actor, "role.delete", ("role", Some(id.as_i64())), Some(&before), NOTHING).await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(())
     }
 }

@@ -105,6 +105,7 @@ impl App {
         after.revoked_at = after.revoked_at.or(Some(at));
         record(self, &mut tx, actor, "token.revoke", ("token", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(after)
     }
 }

@@ -135,6 +135,7 @@ impl App {
         let action = if before.active && !after.active { "user.deactivate" } else { "user.update" };
         record(self, &mut tx, actor, action, ("user", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(after)
     }
 
@@ -170,6 +171,7 @@ impl App {
         record(self, &mut tx, actor, "user.reset_password", ("user", Some(id.as_i64())), NOTHING, Some(&detail))
             .await?;
         tx.commit().await?;
+        self.credentials_changed();
         Ok(())
     }
 
@@ -212,6 +214,7 @@ impl App {
             record(self, &mut tx, actor, "user.change_password", ("user", Some(id.as_i64())), NOTHING, NOTHING).await?;
         }
         tx.commit().await?;
+        self.credentials_changed();
         Ok(after)
     }
 

@@ -182,7 +182,24 @@ async fn sessions_expire_when_idle(t: TestApp) {
     assert_eq!(browser.send(reqwest::Method::GET, "/api/v1/me", None, None).await.0, StatusCode::UNAUTHORIZED);
 }
 
+async fn another_nodes_revocation_applies_within_the_cache_ttl(t: TestApp) {
+    let tenant = t.tenant("acme").await;
+    // A second node on the same database, caching credential lookups for one second.
+    let settings = AppSettings { credential_cache_seconds: 1, ..AppSettings::default() };
+    let node_b = switchboard_app::App::new(t.app.db().clone(), settings);
+    assert!(node_b.authenticate_token(&tenant.agent.token, "10.0.0.1", "t").await.is_ok());
+    let (_, tokens) = t.get(&tenant.agent, "/api/v1/tokens").await;
+    let id = tokens["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(t.delete(&tenant.agent, &format!("/api/v1/tokens/{id}")).await.0, StatusCode::OK);
+    // The node that revoked refuses at once.
+    assert_eq!(t.get(&tenant.agent, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let after_ttl = node_b.authenticate_token(&tenant.agent.token, "10.0.0.1", "t").await;
+    assert!(matches!(after_ttl, Err(AppError::Unauthenticated)), "{after_ttl:?}");
+}
+
 on_both_backends!(
+    another_nodes_revocation_applies_within_the_cache_ttl,
     sessions_need_csrf_for_unsafe_requests,
     sessions_are_listed_revoked_and_end_on_sign_out,
     sign_in_failures_lock_the_identity_then_the_ip,
