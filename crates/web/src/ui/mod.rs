@@ -1,15 +1,81 @@
-//! The server-rendered UI.
+//! The server-rendered UI: askama templates (compile-time checked), every string in zh-CN and en,
+//! forms that work without JavaScript (POST, then 303 to a GET), htmx only as an enhancement.
+//! Handlers translate between forms and `App` services; the services authorize.
+
+mod account;
+mod audit;
+mod ctx;
+mod forms;
+mod home;
+mod profile;
+mod roles;
+mod session;
+mod setup;
+mod teams;
+mod tokens;
+mod users;
+
+#[cfg(test)]
+mod tests;
 
 use crate::WebState;
 use axum::Router;
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+pub use ctx::{Chrome, Ctx, Signed};
 
 pub fn router() -> Router<WebState> {
     Router::new()
+        .route("/", get(home::home))
+        .route("/inbox", get(home::inbox))
+        .route("/tickets", get(home::tickets))
+        .route("/kb", get(home::kb))
+        .route("/customers", get(home::customers))
+        .route("/reports", get(home::reports))
+        .route("/settings", get(home::settings))
+        .route("/setup", get(setup::form).post(setup::submit))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/locale", post(session::switch_locale))
+        .route("/settings/profile", get(profile::page).post(profile::update))
+        .route("/settings/profile/password", post(profile::change_password))
+        .route("/settings/profile/sessions/{id}/revoke", post(profile::revoke_session))
+        .route("/settings/users", get(users::list).post(users::create))
+        .route("/settings/users/new", get(users::new_form))
+        .route("/settings/users/{id}", get(users::edit_form).post(users::update))
+        .route("/settings/users/{id}/password", post(users::reset_password))
+        .route("/settings/teams", get(teams::list).post(teams::create))
+        .route("/settings/teams/new", get(teams::new_form))
+        .route("/settings/teams/{id}", get(teams::edit_form).post(teams::update))
+        .route("/settings/teams/{id}/delete", get(teams::confirm_delete).post(teams::delete))
+        .route("/settings/roles", get(roles::list).post(roles::create))
+        .route("/settings/roles/new", get(roles::new_form))
+        .route("/settings/roles/{id}", get(roles::edit_form).post(roles::update))
+        .route("/settings/roles/{id}/delete", get(roles::confirm_delete).post(roles::delete))
+        .route("/settings/tokens", get(tokens::page).post(tokens::create))
+        .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/settings/audit", get(audit::page))
+        .route("/settings/audit/export.csv", get(audit::export))
+        .route("/settings/account", get(account::page).post(account::update))
+        .route("/favicon.ico", get(favicon))
 }
 
+/// The icon of every page (SVG; browsers ask for `/favicon.ico` by default, so it lives there).
+async fn favicon() -> Response {
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+        (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+    ];
+    (headers, include_bytes!("../../static/favicon.svg").as_slice()).into_response()
+}
+
+/// The answer to an unknown path. It has no request at hand, so it speaks both languages.
 pub async fn not_found_page() -> Response {
-    let css = crate::assets::asset_url("app.css");
-    let page = format!("<!doctype html><title>Not found</title><link rel=stylesheet href=\"{css}\"><h1>404</h1>");
-    (axum::http::StatusCode::NOT_FOUND, Html(page)).into_response()
+    use askama::Template;
+    let page = ctx::NotFoundPage { css_url: crate::assets::asset_url("app.css"), favicon_url: "/favicon.ico".into() };
+    match page.render() {
+        Ok(html) => (axum::http::StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(_) => (axum::http::StatusCode::NOT_FOUND, "not found").into_response(),
+    }
 }

@@ -1,0 +1,365 @@
+//! The UI driven through the real router (middleware included) on an in-memory SQLite database:
+//! every page renders, forms post and redirect, permissions and languages hold. The browser test
+//! of the server crate covers the same path in real Chromium.
+
+use crate::{WebConfig, WebState};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use std::collections::BTreeMap;
+use switchboard_app::{App, AppSettings};
+use switchboard_domain::permissions::Permission;
+use switchboard_domain::values::Locale;
+use switchboard_store::{Db, DbOptions};
+use tower::ServiceExt;
+
+struct Browser {
+    router: Router,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    /// The `_csrf` value of the first form.
+    fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker).map(|i| i + marker.len()).expect("a form with _csrf");
+        self.body[start..].split('"').next().unwrap_or_default().to_string()
+    }
+}
+
+impl Browser {
+    fn new(router: Router) -> Self {
+        Self { router, cookies: BTreeMap::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn send(&mut self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all(header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn open(&mut self, path: &str) -> Answer {
+        let request = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let request = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "sb.test")
+            .header(
+                header::REFERER,
+                format!(
+                    "http://sb.test{}",
+                    fields.iter().find(|(k, _)| *k == "__from").map(|(_, v)| *v).unwrap_or("/")
+                ),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Gets `page`, then posts `fields` to `action` with the page's CSRF token.
+    async fn fill_and_post(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+        let csrf = self.open(page).await.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+}
+
+async fn server() -> Router {
+    let db = Db::connect("sqlite::memory:", &DbOptions::default()).await.unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, AppSettings::default());
+    crate::router(WebState::new(app, WebConfig::default()))
+}
+
+/// The first numeric id in a link starting with `prefix`.
+fn first_id(body: &str, prefix: &str) -> String {
+    let id = body
+        .split(prefix)
+        .skip(1)
+        .map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next().unwrap_or(""))
+        .find(|id| !id.is_empty());
+    id.expect("a link with an id").to_string()
+}
+
+fn lang(body: &str) -> &str {
+    body.split("<html lang=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("")
+}
+
+async fn set_up(b: &mut Browser) {
+    assert_eq!(b.open("/").await.location(), "/setup");
+    let fields = [
+        ("account.name", "Acme 客服"),
+        ("admin.name", "Ada Admin"),
+        ("admin.email", "ada@example.com"),
+        ("admin.password", "correct horse"),
+        ("admin.password_confirm", "correct horse"),
+        ("locale", "en"),
+        ("time_zone", "Asia/Shanghai"),
+    ];
+    let done = b.fill_and_post("/setup", "/setup", &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), "/");
+    assert!(b.cookies.contains_key("sb_session"));
+}
+
+#[tokio::test]
+async fn setup_admin_pages_and_an_agent_in_chinese() {
+    let router = server().await;
+    let mut b = Browser::new(router.clone());
+
+    // Setup validates, then signs the admin in.
+    let page = b.open("/setup").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(b.cookies.contains_key("sb_pre"), "the setup page sets the double-submit cookie");
+    let wrong = b
+        .fill_and_post(
+            "/setup",
+            "/setup",
+            &[("account.name", ""), ("admin.password", "x"), ("admin.password_confirm", "y")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("The passwords do not match."), "{}", wrong.body);
+    assert!(wrong.body.contains("This field is required."));
+    set_up(&mut b).await;
+    assert_eq!(b.open("/setup").await.location(), "/login");
+    let home = b.open("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Ada Admin") && home.body.contains("Welcome! Your workspace is ready."));
+    assert!(!b.open("/").await.body.contains("Your workspace is ready"), "a flash shows once");
+
+    // Every page renders for the admin.
+    for path in [
+        "/inbox",
+        "/tickets",
+        "/kb",
+        "/customers",
+        "/reports",
+        "/settings",
+        "/settings/profile",
+        "/settings/users",
+        "/settings/users/new",
+        "/settings/teams",
+        "/settings/teams/new",
+        "/settings/roles",
+        "/settings/roles/new",
+        "/settings/tokens",
+        "/settings/audit",
+        "/settings/account",
+        "/api/docs",
+    ] {
+        let page = b.open(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        assert!(!page.body.contains("style="), "{path} has an inline style");
+    }
+
+    // A team, then an agent in it who speaks Chinese.
+    let team = b
+        .fill_and_post(
+            "/settings/teams/new",
+            "/settings/teams",
+            &[("name", "一线 <Support>"), ("description", "first line"), ("members_shown", "1")],
+        )
+        .await;
+    assert_eq!(team.location(), "/settings/teams");
+    let teams = b.open("/settings/teams").await;
+    assert!(
+        teams.body.contains("一线 &#60;Support&#62;") || teams.body.contains("一线 &lt;Support&gt;"),
+        "names are escaped"
+    );
+    let team_id = first_id(&teams.body, "/settings/teams/");
+    let fields = [
+        ("name", "Li Lei"),
+        ("email", "li@example.com"),
+        ("password", "agent password"),
+        ("role", "agent"),
+        ("locale", "zh-CN"),
+        ("time_zone", ""),
+        ("teams_shown", "1"),
+        ("team_ids", team_id.as_str()),
+    ];
+    let bad = b
+        .fill_and_post(
+            "/settings/users/new",
+            "/settings/users",
+            &[("name", "X"), ("email", "nope"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("This is not a valid email address."), "{}", bad.body);
+    let created = b.fill_and_post("/settings/users/new", "/settings/users", &fields).await;
+    assert_eq!(created.location(), "/settings/users", "{}", created.body);
+    let users = b.open("/settings/users?q=li").await;
+    assert!(users.body.contains("Li Lei") && users.body.contains("The user was created."));
+    assert!(!b.open("/settings/users?q=nobody").await.body.contains("Li Lei"));
+    let agent_id = first_id(&users.body, "/settings/users/");
+    let edit = b.open(&format!("/settings/users/{agent_id}")).await;
+    assert!(edit.body.contains("value=\"zh-CN\" selected"), "the agent's language is chosen");
+    assert!(edit.body.contains(&format!("value=\"{team_id}\" checked")), "the agent is in the team");
+
+    // Roles, tokens, audit, account.
+    let role = b
+        .fill_and_post(
+            "/settings/roles/new",
+            "/settings/roles",
+            &[("name", "QA"), ("permissions", "users.read"), ("permissions", "audit.read"), ("data_scope", "teams")],
+        )
+        .await;
+    assert_eq!(role.location(), "/settings/roles");
+    let token = b
+        .fill_and_post(
+            "/settings/tokens",
+            "/settings/tokens",
+            &[("name", "CI"), ("expires_in_days", "30"), ("scopes", "users.read")],
+        )
+        .await;
+    assert_eq!(token.status, StatusCode::OK);
+    assert!(token.body.contains("id=\"token-secret\">sbt_"), "the secret is shown once");
+    assert!(!b.open("/settings/tokens").await.body.contains("id=\"token-secret\""));
+    let audit = b.open("/settings/audit?action=user.").await;
+    assert!(audit.body.contains("user.create") && !audit.body.contains("<code>token.create</code>"));
+    assert_eq!(b.open("/settings/audit?from=yesterday").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let csv = b.open("/settings/audit/export.csv?action=user.").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment"));
+    assert!(csv.body.starts_with("seq,time,"));
+    let saved = b
+        .fill_and_post(
+            "/settings/account",
+            "/settings/account",
+            &[("name", "Acme"), ("default_locale", "zh-CN"), ("time_zone", "UTC")],
+        )
+        .await;
+    assert_eq!(saved.location(), "/settings/account");
+
+    // Delete the team through its confirmation page.
+    let confirm = b.open(&format!("/settings/teams/{team_id}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let deleted = b.post_form(&format!("/settings/teams/{team_id}/delete"), &[("_csrf", &confirm.csrf())]).await;
+    assert_eq!(deleted.location(), "/settings/teams");
+
+    // Sign out; the agent signs in and sees Chinese, then switches to English.
+    let signed_out = b.fill_and_post("/", "/logout", &[]).await;
+    assert_eq!(signed_out.location(), "/login");
+    assert!(!b.cookies.contains_key("sb_session"));
+    let login = b.open("/login").await;
+    assert!(!login.body.contains("name=\"account\""), "one account: no account field");
+    let wrong =
+        b.fill_and_post("/login", "/login", &[("email", "li@example.com"), ("password", "wrong password")]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("id=\"login-problem\""));
+    let signed_in = b
+        .fill_and_post(
+            "/login?next=/settings",
+            "/login",
+            &[("email", "li@example.com"), ("password", "agent password"), ("next", "/settings")],
+        )
+        .await;
+    assert_eq!(signed_in.location(), "/settings");
+    let home = b.open("/").await;
+    assert_eq!(lang(&home.body), "zh-CN");
+    assert!(home.body.contains("收件箱"));
+    let forbidden = b.open("/settings/users/new").await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert!(forbidden.body.contains("没有权限"));
+    assert!(!b.open("/settings").await.body.contains("/settings/audit"), "links the agent cannot use are hidden");
+    let switched = b.fill_and_post("/settings", "/locale", &[("locale", "en"), ("__from", "/settings")]).await;
+    assert_eq!(switched.location(), "/settings");
+    let home = b.open("/").await;
+    assert_eq!(lang(&home.body), "en");
+    assert!(home.body.contains("Inbox"));
+
+    // Without a session: the pages send to sign-in and remember where to come back.
+    let mut anonymous = Browser::new(router.clone());
+    assert_eq!(anonymous.open("/settings/users?q=a").await.location(), "/login?next=%2Fsettings%2Fusers%3Fq%3Da");
+    let missing = anonymous.open("/no/such/page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Page not found") && missing.body.contains("页面不存在"));
+    // A form post without the double-submit token is refused by the middleware.
+    let refused = anonymous.post_form("/login", &[("email", "li@example.com"), ("password", "agent password")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // The login page follows the browser's language before sign-in.
+    let zh = anonymous
+        .send(Request::get("/login").header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(lang(&zh.body), "zh-CN");
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled_with_minutes() {
+    let mut b = Browser::new(server().await);
+    set_up(&mut b).await;
+    b.fill_and_post("/", "/logout", &[]).await;
+    let mut last = None;
+    for _ in 0..6 {
+        last = Some(
+            b.fill_and_post("/login", "/login", &[("email", "ada@example.com"), ("password", "not the password")])
+                .await,
+        );
+    }
+    let last = last.unwrap();
+    assert_eq!(last.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.body.contains("Too many failed sign-ins. Try again in 15 minutes."), "{}", last.body);
+    assert!(last.headers.contains_key(header::RETRY_AFTER));
+}
+
+#[test]
+fn every_key_named_in_code_exists_in_both_languages() {
+    let mut keys: Vec<String> = Permission::ALL.iter().map(|p| format!("perm.{}", p.name())).collect();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for piece in text.split('"') {
+            let namespaced = ["err.", "flash.", "inbox.", "tickets.", "kb.", "customers.", "reports.", "nav."]
+                .iter()
+                .any(|p| piece.starts_with(p));
+            if namespaced
+                && !piece.ends_with('.')
+                && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+            {
+                keys.push(piece.to_string());
+            }
+        }
+    }
+    assert!(keys.len() > 40);
+    for locale in Locale::ALL {
+        let t = crate::i18n::Tr::new(locale);
+        let missing: Vec<&String> = keys.iter().filter(|k| t.t(k) == k.as_str()).collect();
+        assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
+    }
+}
