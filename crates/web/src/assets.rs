@@ -1,4 +1,5 @@
-//! Static files embedded in the binary, served with long-lived caching (their names carry a version).
+//! Static files embedded in the binary, served with long-lived caching: their URLs carry a hash of
+//! their content, so a changed file is fetched anew and an unchanged one never is.
 
 use crate::WebState;
 use axum::Router;
@@ -7,12 +8,21 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-/// Files are cached for a year; their URLs carry the binary's version so an upgrade is fetched anew.
-const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The URL of an embedded static file, for templates: `/static/app.css?v=0.1.0`.
+/// The URL of an embedded static file, for templates: `/static/app.css?v=<content hash>`.
 pub fn asset_url(name: &str) -> String {
-    format!("/static/{name}?v={ASSET_VERSION}")
+    static HASHES: std::sync::OnceLock<std::collections::HashMap<&'static str, String>> = std::sync::OnceLock::new();
+    let hashes = HASHES.get_or_init(|| FILES.iter().map(|(file, _, bytes)| (*file, content_hash(bytes))).collect());
+    match hashes.get(name) {
+        Some(hash) => format!("/static/{name}?v={hash}"),
+        None => format!("/static/{name}"),
+    }
+}
+
+/// FNV-1a over the bytes, as 16 hex digits: enough to tell versions of a file apart.
+fn content_hash(bytes: &[u8]) -> String {
+    let hash =
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3));
+    format!("{hash:016x}")
 }
 
 const FILES: &[(&str, &str, &[u8])] = &[

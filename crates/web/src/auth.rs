@@ -142,6 +142,11 @@ pub async fn authenticate(State(state): State<WebState>, mut request: Request, n
                 request = rebuilt;
                 let ok = matches!((&expected, &sent), (Some(e), Some(s)) if !e.is_empty() && same(e, s));
                 if !ok {
+                    // A page form posted after its session ended: back to sign-in rather than an error.
+                    let stale_session = cookie(&headers, SESSION_COOKIE).is_some();
+                    if stale_session && !request.uri().path().starts_with("/api/") {
+                        return axum::response::Redirect::to("/login").into_response();
+                    }
                     return ApiError::CsrfFailed.into_response();
                 }
             }

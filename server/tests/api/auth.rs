@@ -80,6 +80,19 @@ async fn sessions_need_csrf_for_unsafe_requests(t: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // After the session has ended, a page form goes back to sign-in; the API still answers 403.
+    t.app.sign_out(&t.app.authenticate_session(&browser.cookie, "10.0.0.1", "t").await.unwrap().0).await.unwrap();
+    let response = t
+        .client
+        .post(t.url("/settings/teams"))
+        .header("cookie", format!("sb_session={}", browser.cookie))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Late")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/login");
 }
 
 async fn sessions_are_listed_revoked_and_end_on_sign_out(t: TestApp) {

@@ -99,12 +99,50 @@ impl Browser {
     }
 }
 
-async fn server() -> Router {
-    let db = Db::connect("sqlite::memory:", &DbOptions::default()).await.unwrap();
+/// The router over a fresh database: in-memory SQLite, or a fresh schema on the PostgreSQL named by
+/// SWITCHBOARD_TEST_POSTGRES_URL (None, and the test is skipped, when that is not set).
+async fn server(postgres: bool) -> Option<Router> {
+    let db = if postgres {
+        let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("SWITCHBOARD_TEST_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "SWITCHBOARD_TEST_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: SWITCHBOARD_TEST_POSTGRES_URL not set");
+            return None;
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let schema = format!("t_{now}_{:08x}", rand::random::<u32>());
+        Db::connect(&url, &DbOptions { postgres_schema: Some(schema), pool_size: 4, ..Default::default() })
+            .await
+            .unwrap()
+    } else {
+        Db::connect("sqlite::memory:", &DbOptions::default()).await.unwrap()
+    };
     db.migrate().await.unwrap();
     let app = App::new(db, AppSettings::default());
-    crate::router(WebState::new(app, WebConfig::default()))
+    Some(crate::router(WebState::new(app, WebConfig::default())))
 }
+
+/// Runs a UI test on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Some(router) = super::server(false).await { super::$name(router).await }
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Some(router) = super::server(true).await { super::$name(router).await }
+            })*
+        }
+    };
+}
+
+on_both_backends!(setup_admin_pages_and_an_agent_in_chinese, repeated_wrong_passwords_are_throttled_with_minutes);
 
 /// The first numeric id in a link starting with `prefix`.
 fn first_id(body: &str, prefix: &str) -> String {
@@ -137,9 +175,7 @@ async fn set_up(b: &mut Browser) {
     assert!(b.cookies.contains_key("sb_session"));
 }
 
-#[tokio::test]
-async fn setup_admin_pages_and_an_agent_in_chinese() {
-    let router = server().await;
+async fn setup_admin_pages_and_an_agent_in_chinese(router: Router) {
     let mut b = Browser::new(router.clone());
 
     // Setup validates, then signs the admin in.
@@ -320,9 +356,8 @@ async fn setup_admin_pages_and_an_agent_in_chinese() {
     assert_eq!(lang(&zh.body), "zh-CN");
 }
 
-#[tokio::test]
-async fn repeated_wrong_passwords_are_throttled_with_minutes() {
-    let mut b = Browser::new(server().await);
+async fn repeated_wrong_passwords_are_throttled_with_minutes(router: Router) {
+    let mut b = Browser::new(router);
     set_up(&mut b).await;
     b.fill_and_post("/", "/logout", &[]).await;
     let mut last = None;
