@@ -5,6 +5,7 @@ use crate::audit::{NOTHING, record};
 use crate::credential_cache::Resolved;
 use crate::tokens::{new_secret, secret_hash};
 use crate::{Actor, App, AppError, Principal, SignInLimits};
+use std::sync::Arc;
 use switchboard_domain::entities::{Account, SessionInfo, User};
 use switchboard_domain::permissions::Permission;
 use switchboard_domain::{SessionId, TeamId, Timestamp};
@@ -202,7 +203,7 @@ impl App {
     }
 
     /// What a credential resolves to, from the per-node cache or the database.
-    async fn resolve(&self, secret_hash: &str, session: bool) -> Result<Option<Resolved>, AppError> {
+    async fn resolve(&self, secret_hash: &str, session: bool) -> Result<Option<Arc<Resolved>>, AppError> {
         if let Some(found) = self.credentials.get(secret_hash) {
             return Ok(Some(found));
         }
@@ -210,7 +211,7 @@ impl App {
         let resolved = if session {
             match credentials::session(&mut conn, secret_hash).await? {
                 Some((row, holder)) => {
-                    let teams = users::team_ids(&mut conn, holder.account_id, holder.user.id).await?;
+                    let teams = holder.user.team_ids.clone();
                     Some(Resolved::Session(row, holder, teams))
                 }
                 None => None,
@@ -218,12 +219,13 @@ impl App {
         } else {
             match credentials::token(&mut conn, secret_hash).await? {
                 Some((token, holder)) => {
-                    let teams = users::team_ids(&mut conn, holder.account_id, holder.user.id).await?;
+                    let teams = holder.user.team_ids.clone();
                     Some(Resolved::Token(token, holder, teams))
                 }
                 None => None,
             }
         };
+        let resolved = resolved.map(Arc::new);
         if let Some(found) = &resolved {
             self.credentials.put(secret_hash.to_string(), found.clone());
         }
@@ -242,7 +244,8 @@ impl App {
         }
         let now = switchboard_store::now_ms();
         let hash = secret_hash(secret);
-        let Some(Resolved::Session(mut row, holder, teams)) = self.resolve(&hash, true).await? else {
+        let resolved = self.resolve(&hash, true).await?;
+        let Some(Resolved::Session(row, holder, teams)) = resolved.as_deref() else {
             return Err(AppError::Unauthenticated);
         };
         let idle_limit = self.settings().session_idle_seconds * 1000;
@@ -251,15 +254,16 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let principal = Principal::User { user_id: row.user_id, session_id: row.id };
-        let actor = holder_actor(&holder, &teams, principal, None, ip, user_agent)?;
+        let actor = holder_actor(holder, teams, principal, None, ip, user_agent)?;
         if now - row.last_seen_at.unix_ms() > TOUCH_EVERY_MS {
             let mut tx = self.db().begin().await?;
             sessions::touch(&mut tx, row.account_id, row.id, Timestamp::from_unix_ms(now)).await?;
             tx.commit().await?;
-            row.last_seen_at = Timestamp::from_unix_ms(now);
-            self.credentials.put(hash, Resolved::Session(row.clone(), holder, teams));
+            let mut touched = row.clone();
+            touched.last_seen_at = Timestamp::from_unix_ms(now);
+            self.credentials.put(hash, Arc::new(Resolved::Session(touched, holder.clone(), teams.clone())));
         }
-        Ok((actor, row.csrf_token))
+        Ok((actor, row.csrf_token.clone()))
     }
 
     /// The actor behind an API token (`Authorization: Bearer sbt_...`).
@@ -269,20 +273,22 @@ impl App {
         }
         let now = switchboard_store::now_ms();
         let hash = secret_hash(secret);
-        let Some(Resolved::Token(mut token, holder, teams)) = self.resolve(&hash, false).await? else {
+        let resolved = self.resolve(&hash, false).await?;
+        let Some(Resolved::Token(token, holder, teams)) = resolved.as_deref() else {
             return Err(AppError::Unauthenticated);
         };
         if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e.unix_ms() <= now) {
             return Err(AppError::Unauthenticated);
         }
         let principal = Principal::Token { token_id: token.id, user_id: token.user_id };
-        let actor = holder_actor(&holder, &teams, principal, Some(&token.scopes), ip, user_agent)?;
+        let actor = holder_actor(holder, teams, principal, Some(&token.scopes), ip, user_agent)?;
         if token.last_used_at.is_none_or(|t| now - t.unix_ms() > TOUCH_EVERY_MS) {
             let mut tx = self.db().begin().await?;
             tokens::touch(&mut tx, holder.account_id, token.id, Timestamp::from_unix_ms(now)).await?;
             tx.commit().await?;
-            token.last_used_at = Some(Timestamp::from_unix_ms(now));
-            self.credentials.put(hash, Resolved::Token(token, holder, teams));
+            let mut touched = token.clone();
+            touched.last_used_at = Some(Timestamp::from_unix_ms(now));
+            self.credentials.put(hash, Arc::new(Resolved::Token(touched, holder.clone(), teams.clone())));
         }
         Ok(actor)
     }

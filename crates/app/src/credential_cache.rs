@@ -6,7 +6,7 @@
 //! the TTL (`security.credential_cache_seconds`, default 2 s; 0 disables the cache).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use switchboard_domain::TeamId;
 use switchboard_domain::entities::ApiToken;
@@ -25,7 +25,7 @@ const MAX_ENTRIES: usize = 50_000;
 
 pub(crate) struct CredentialCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Resolved)>>,
+    entries: Mutex<HashMap<String, (Instant, Arc<Resolved>)>>,
 }
 
 impl CredentialCache {
@@ -33,23 +33,22 @@ impl CredentialCache {
         Self { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Resolved)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<Resolved>)>> {
         match self.entries.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    pub(crate) fn get(&self, secret_hash: &str) -> Option<Resolved> {
+    pub(crate) fn get(&self, secret_hash: &str) -> Option<Arc<Resolved>> {
         if self.ttl.is_zero() {
             return None;
         }
-        let entries = self.lock();
-        let (at, resolved) = entries.get(secret_hash)?;
-        (at.elapsed() < self.ttl).then(|| resolved.clone())
+        let found = self.lock().get(secret_hash).map(|(at, resolved)| (*at, resolved.clone()));
+        found.filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, resolved)| resolved)
     }
 
-    pub(crate) fn put(&self, secret_hash: String, resolved: Resolved) {
+    pub(crate) fn put(&self, secret_hash: String, resolved: Arc<Resolved>) {
         if self.ttl.is_zero() {
             return;
         }

@@ -1,6 +1,41 @@
 //! The few places where SQLite and PostgreSQL need different SQL. Everything else is one text.
 
+use crate::db::Backend;
+use sqlx::AnyConnection;
+
 /// Quotes an identifier for either backend (`"name"`, doubling inner quotes).
 pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The backend a connection talks to.
+pub fn backend_of(conn: &AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") { Backend::Postgres } else { Backend::Sqlite }
+}
+
+/// An aggregate joining the integer `expr` of a group into "1,2,3" (order unspecified).
+pub fn join_ids(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("group_concat({expr}, ',')"),
+        Backend::Postgres => format!("string_agg(CAST({expr} AS TEXT), ',')"),
+    }
+}
+
+/// Parses what `join_ids` produced (NULL for an empty group) into sorted ids.
+pub fn split_ids(joined: Option<&str>) -> Vec<i64> {
+    let mut ids: Vec<i64> = joined.unwrap_or("").split(',').filter_map(|v| v.trim().parse().ok()).collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        assert_eq!(split_ids(Some("3,1,2")), vec![1, 2, 3]);
+        assert_eq!(split_ids(None), Vec::<i64>::new());
+        assert!(join_ids(Backend::Postgres, "team_id").contains("string_agg"));
+    }
 }

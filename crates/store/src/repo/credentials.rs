@@ -17,22 +17,23 @@ pub struct Holder {
     pub role: Role,
 }
 
-fn join(table: &str, columns: &str) -> String {
+fn join(backend: crate::db::Backend, table: &str, columns: &str) -> String {
     format!(
         "SELECT {columns}, {}, {} FROM {table} c \
          JOIN users u ON u.id = c.user_id AND u.account_id = c.account_id \
          JOIN roles r ON r.id = u.role_id AND r.account_id = u.account_id \
          WHERE c.secret_hash = $1",
-        user_select("u", "u_"),
+        user_select(backend, "u", "u_"),
         role_select("r", "r_")
     )
 }
 
 /// The API token with this secret hash, and its holder.
 pub async fn token(conn: &mut AnyConnection, secret_hash: &str) -> Result<Option<(ApiToken, Holder)>, StoreError> {
-    static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        join("api_tokens", "c.account_id, c.id, c.user_id, c.name, c.prefix, c.scopes, c.created_at, c.expires_at, c.last_used_at, c.revoked_at")
+    static SQL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let backend = crate::dialect::backend_of(conn);
+    let sql = SQL[backend as usize].get_or_init(|| {
+        join(backend, "api_tokens", "c.account_id, c.id, c.user_id, c.name, c.prefix, c.scopes, c.created_at, c.expires_at, c.last_used_at, c.revoked_at")
     });
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(secret_hash).fetch_optional(conn).await?;
     let Some(row) = row else { return Ok(None) };
@@ -46,9 +47,10 @@ pub async fn session(
     conn: &mut AnyConnection,
     secret_hash: &str,
 ) -> Result<Option<(super::sessions::SessionRow, Holder)>, StoreError> {
-    static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        join("sessions", "c.account_id, c.id, c.user_id, c.csrf_token, c.ip, c.user_agent, c.created_at, c.last_seen_at, c.expires_at, c.revoked_at")
+    static SQL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let backend = crate::dialect::backend_of(conn);
+    let sql = SQL[backend as usize].get_or_init(|| {
+        join(backend, "sessions", "c.account_id, c.id, c.user_id, c.csrf_token, c.ip, c.user_agent, c.created_at, c.last_seen_at, c.expires_at, c.revoked_at")
     });
     let row = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(secret_hash).fetch_optional(conn).await?;
     let Some(row) = row else { return Ok(None) };

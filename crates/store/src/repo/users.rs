@@ -1,15 +1,16 @@
-use super::placeholders;
+use crate::db::Backend;
 use crate::error::StoreError;
 use crate::rows::{flag, get, opt_time, time};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use std::collections::HashMap;
 use switchboard_domain::entities::User;
 use switchboard_domain::values::Locale;
 use switchboard_domain::{AccountId, RoleId, TeamId, Timestamp, UserId};
 
-const SELECT: &str =
-    "SELECT id, name, email, role_id, locale, time_zone, active, created_at, updated_at, last_sign_in_at FROM users";
+/// `SELECT <every user column and the team ids> FROM users`.
+fn select(conn: &AnyConnection) -> String {
+    format!("SELECT {} FROM users", user_select(crate::dialect::backend_of(conn), "users", ""))
+}
 
 fn user(row: &AnyRow) -> Result<User, StoreError> {
     user_columns(row, "")
@@ -26,57 +27,39 @@ pub(crate) fn user_columns(row: &AnyRow, prefix: &str) -> Result<User, StoreErro
         locale: Locale::parse(&get::<String>(row, &c("locale"))?).unwrap_or_default(),
         time_zone: get(row, &c("time_zone"))?,
         active: flag(row, &c("active"))?,
-        team_ids: Vec::new(),
+        team_ids: match sqlx::Row::try_get::<Option<String>, _>(row, c("team_ids").as_str()) {
+            Ok(joined) => crate::dialect::split_ids(joined.as_deref()).into_iter().map(TeamId::from_i64).collect(),
+            Err(_) => Vec::new(),
+        },
         created_at: time(row, &c("created_at"))?,
         updated_at: time(row, &c("updated_at"))?,
         last_sign_in_at: opt_time(row, &c("last_sign_in_at"))?,
     })
 }
 
-/// The columns `user_columns` reads, from table alias `alias`, renamed with `prefix`.
-pub(crate) fn user_select(alias: &str, prefix: &str) -> String {
-    ["id", "name", "email", "role_id", "locale", "time_zone", "active", "created_at", "updated_at", "last_sign_in_at"]
-        .iter()
-        .map(|c| format!("{alias}.{c} AS {prefix}{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The ids of the teams a user belongs to.
-pub async fn team_ids(conn: &mut AnyConnection, account: AccountId, user: UserId) -> Result<Vec<TeamId>, StoreError> {
-    let rows = sqlx::query("SELECT team_id FROM team_members WHERE account_id = $1 AND user_id = $2 ORDER BY team_id")
-        .bind(account.as_i64())
-        .bind(user.as_i64())
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(|r| Ok(TeamId::from_i64(get(r, "team_id")?))).collect()
-}
-
-/// Fills `team_ids` of the given users with one query.
-async fn with_teams(
-    conn: &mut AnyConnection,
-    account: AccountId,
-    mut users: Vec<User>,
-) -> Result<Vec<User>, StoreError> {
-    if users.is_empty() {
-        return Ok(users);
-    }
-    let sql = format!(
-        "SELECT user_id, team_id FROM team_members WHERE account_id = $1 AND user_id IN ({}) ORDER BY team_id",
-        placeholders(2, users.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64());
-    for u in &users {
-        query = query.bind(u.id.as_i64());
-    }
-    let mut teams: HashMap<i64, Vec<TeamId>> = HashMap::new();
-    for row in query.fetch_all(conn).await? {
-        teams.entry(get(&row, "user_id")?).or_default().push(TeamId::from_i64(get(&row, "team_id")?));
-    }
-    for u in &mut users {
-        u.team_ids = teams.remove(&u.id.as_i64()).unwrap_or_default();
-    }
-    Ok(users)
+/// The columns `user_columns` reads, from table alias `alias`, renamed with `prefix`, including the
+/// user's team ids aggregated in the same query.
+pub(crate) fn user_select(backend: Backend, alias: &str, prefix: &str) -> String {
+    let mut columns: Vec<String> = [
+        "id",
+        "name",
+        "email",
+        "role_id",
+        "locale",
+        "time_zone",
+        "active",
+        "created_at",
+        "updated_at",
+        "last_sign_in_at",
+    ]
+    .iter()
+    .map(|c| format!("{alias}.{c} AS {prefix}{c}"))
+    .collect();
+    columns.push(format!(
+        "(SELECT {} FROM team_members tm WHERE tm.account_id = {alias}.account_id AND tm.user_id = {alias}.id) AS {prefix}team_ids",
+        crate::dialect::join_ids(backend, "tm.team_id")
+    ));
+    columns.join(", ")
 }
 
 pub async fn insert(
@@ -159,16 +142,13 @@ pub async fn set_last_sign_in(
 }
 
 pub async fn get_by_id(conn: &mut AnyConnection, account: AccountId, id: UserId) -> Result<Option<User>, StoreError> {
-    let sql = format!("{SELECT} WHERE account_id = $1 AND id = $2");
+    let sql = format!("{} WHERE account_id = $1 AND id = $2", select(conn));
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(account.as_i64())
         .bind(id.as_i64())
         .fetch_optional(&mut *conn)
         .await?;
-    match row.as_ref().map(user).transpose()? {
-        Some(u) => Ok(with_teams(conn, account, vec![u]).await?.pop()),
-        None => Ok(None),
-    }
+    row.as_ref().map(user).transpose()
 }
 
 /// The user with this email and their password hash.
@@ -217,12 +197,13 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<User>, StoreError> {
     let sql = format!(
-        "{SELECT} WHERE account_id = $1 AND id > $2 \
+        "{} WHERE account_id = $1 AND id > $2 \
          AND ($3 IS NULL OR LOWER(name) LIKE $3 ESCAPE '\\' OR email LIKE $3 ESCAPE '\\') \
          AND ($4 IS NULL OR role_id = $4) \
          AND ($5 IS NULL OR id IN (SELECT user_id FROM team_members WHERE account_id = $1 AND team_id = $5)) \
          AND ($6 IS NULL OR active = $6) \
-         ORDER BY id LIMIT $7"
+         ORDER BY id LIMIT $7",
+        select(conn)
     );
     let pattern = filter.query.as_ref().map(|q| format!("%{}%", super::like_escape(&q.trim().to_lowercase())));
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -235,8 +216,7 @@ pub async fn list(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    let users = rows.iter().map(user).collect::<Result<Vec<_>, _>>()?;
-    with_teams(conn, account, users).await
+    rows.iter().map(user).collect()
 }
 
 /// How many active users hold a role with this id (used to keep at least one active admin).
