@@ -10,7 +10,8 @@ use std::path::Path;
 pub const EXAMPLE: &str = include_str!("../switchboard.example.toml");
 
 /// The top-level keys of the configuration.
-const CONFIG_ROOTS: &[&str] = &["listen", "public_url", "database_url", "database", "security", "http", "log"];
+const CONFIG_ROOTS: &[&str] =
+    &["listen", "public_url", "database_url", "redis_url", "database", "security", "http", "log"];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -18,6 +19,7 @@ pub struct Config {
     pub listen: String,
     pub public_url: String,
     pub database_url: String,
+    pub redis_url: String,
     pub database: DatabaseConfig,
     pub security: SecurityConfig,
     pub http: HttpConfig,
@@ -90,6 +92,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             database_url: "sqlite://data/switchboard.db".into(),
+            redis_url: String::new(),
             database: DatabaseConfig::default(),
             security: SecurityConfig::default(),
             http: HttpConfig::default(),
@@ -159,7 +162,13 @@ impl Config {
             let root = key.split('.').next().unwrap_or("");
             CONFIG_ROOTS.contains(&root) && !key.ends_with("_file")
         }));
-        let config: Config = figment.extract().context("while reading the configuration")?;
+        let mut config: Config = figment.extract().context("while reading the configuration")?;
+        // The conventional REDIS_URL works too, unless the configuration names one.
+        if config.redis_url.is_empty()
+            && let Ok(url) = std::env::var("REDIS_URL")
+        {
+            config.redis_url = url;
+        }
         config.check()?;
         Ok(config)
     }
@@ -173,6 +182,10 @@ impl Config {
         anyhow::ensure!(self.database.pool_size >= 1, "database.pool_size must be at least 1");
         anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes must be at least 1024");
         Ok(())
+    }
+
+    pub fn redis_url(&self) -> Option<String> {
+        Some(self.redis_url.trim().to_string()).filter(|url| !url.is_empty())
     }
 
     pub fn db_options(&self) -> switchboard_store::DbOptions {

@@ -53,9 +53,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         %address,
         database = %redact_url(&config.database_url),
         backend = app.db().backend().name(),
+        redis = config.redis_url().is_some(),
         startup_ms = started.elapsed().as_millis() as u64,
         "serving on http://{address}"
     );
+    let events = tokio::spawn(app.clone().run_events(config.redis_url()));
     let renew_db = app.db().clone();
     let renew_holder = holder.clone();
     let renewal = tokio::spawn(async move {
@@ -72,6 +74,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("while serving")?;
     renewal.abort();
+    events.abort();
     let _ = app.db().release_node(&holder).await;
     app.db().close().await;
     tracing::info!("stopped");

@@ -61,6 +61,7 @@ impl App {
             other => other,
         })?;
         audit_repo::start_chain(&mut tx, account_id).await?;
+        switchboard_store::repo::outbox::start_stream(&mut tx, account_id).await?;
         let mut admin_role = None;
         for builtin in BuiltinRole::ALL {
             let role = Role {
@@ -110,6 +111,7 @@ impl App {
         .await?;
         record(self, &mut tx, &actor, "user.create", ("user", Some(user.id.as_i64())), NOTHING, Some(&user)).await?;
         tx.commit().await?;
+        self.committed(account_id);
         Ok((created, user))
     }
 
@@ -146,6 +148,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.committed(actor.account_id);
         Ok(after)
     }
 

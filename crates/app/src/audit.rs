@@ -8,6 +8,7 @@ use switchboard_domain::permissions::Permission;
 use switchboard_domain::requests::AuditFilter;
 use switchboard_store::AnyConnection;
 use switchboard_store::repo::audit::{self as audit_repo, AuditRecord, BrokenLink};
+use switchboard_store::repo::outbox;
 
 fn json_text<T: Serialize>(value: Option<&T>) -> String {
     value.and_then(|v| serde_json::to_string(v).ok()).unwrap_or_default()
@@ -38,6 +39,16 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
         after: json_text(after),
     };
     audit_repo::append(conn, actor.account_id, &entry).await?;
+    // The change is also an event for the other parts of the system (and the other nodes).
+    if let Some(topic) = switchboard_domain::events::topic_for_action(action) {
+        let payload = match (after, before) {
+            (Some(after), _) => serde_json::to_value(after).unwrap_or_default(),
+            (None, Some(before)) => serde_json::to_value(before).unwrap_or_default(),
+            (None, None) => serde_json::json!({ "target_kind": target.0, "target_id": target.1 }),
+        };
+        let at = switchboard_domain::Timestamp::from_unix_ms(entry.at);
+        outbox::append(conn, actor.account_id, app.db().new_id(), topic, payload, at).await?;
+    }
     Ok(())
 }
 

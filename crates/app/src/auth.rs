@@ -128,6 +128,7 @@ impl App {
                 throttle::clear(&mut tx, "identity", &identity_key).await?;
                 let session = self.start_session(&mut tx, &account, &user, attempt, now).await?;
                 tx.commit().await?;
+                self.committed(session.account.id);
                 Ok(session)
             }
             (account, user) => {
@@ -301,7 +302,7 @@ impl App {
         let detail = serde_json::json!({ "session_id": session });
         record(self, &mut tx, actor, "session.sign_out", ("user", Some(user.as_i64())), NOTHING, Some(&detail)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(())
     }
 
@@ -339,7 +340,7 @@ impl App {
         let detail = serde_json::json!({ "session_id": id });
         record(self, &mut tx, actor, "session.revoke", ("user", Some(user.as_i64())), NOTHING, Some(&detail)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod credential_cache;
 mod error;
+mod events;
 mod page;
 mod passwords;
 mod roles;
@@ -19,6 +20,7 @@ pub use actor::{Actor, Principal};
 pub use audit::AuditExport;
 pub use auth::{SignIn, SignedIn};
 pub use error::AppError;
+pub use events::REDIS_CHANNEL;
 pub use page::{Page, PageRequest};
 pub use switchboard_store::repo::users::UserFilter;
 pub use tokens::CreatedToken;
@@ -70,12 +72,18 @@ pub struct App {
     db: Db,
     settings: Arc<AppSettings>,
     credentials: Arc<credential_cache::CredentialCache>,
+    hub: Arc<events::HubHandle>,
 }
 
 impl App {
     pub fn new(db: Db, settings: AppSettings) -> Self {
         let ttl = std::time::Duration::from_secs(settings.credential_cache_seconds);
-        Self { db, settings: Arc::new(settings), credentials: Arc::new(credential_cache::CredentialCache::new(ttl)) }
+        Self {
+            db,
+            settings: Arc::new(settings),
+            credentials: Arc::new(credential_cache::CredentialCache::new(ttl)),
+            hub: Arc::new(events::HubHandle::new()),
+        }
     }
     pub fn db(&self) -> &Db {
         &self.db

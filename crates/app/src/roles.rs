@@ -39,6 +39,7 @@ impl App {
         roles::insert(&mut tx, actor.account_id, &role).await?;
         record(self, &mut tx, actor, "role.create", ("role", Some(role.id.as_i64())), NOTHING, Some(&role)).await?;
         tx.commit().await?;
+        self.committed(actor.account_id);
         Ok(role)
     }
 
@@ -64,7 +65,7 @@ impl App {
         roles::update(&mut tx, actor.account_id, &after).await?;
         record(self, &mut tx, actor, "role.update", ("role", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(after)
     }
 
@@ -85,7 +86,7 @@ impl App {
         roles::delete(&mut tx, actor.account_id, id).await?;
         record(self, &mut tx, actor, "role.delete", ("role", Some(id.as_i64())), Some(&before), NOTHING).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(())
     }
 }

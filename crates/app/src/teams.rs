@@ -56,7 +56,7 @@ impl App {
         teams::set_members(&mut tx, actor.account_id, team.id, &team.member_ids, at).await?;
         record(self, &mut tx, actor, "team.create", ("team", Some(team.id.as_i64())), NOTHING, Some(&team)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(team)
     }
 
@@ -80,7 +80,7 @@ impl App {
         teams::update(&mut tx, actor.account_id, &after).await?;
         record(self, &mut tx, actor, "team.update", ("team", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(after)
     }
 
@@ -91,7 +91,7 @@ impl App {
         teams::delete(&mut tx, actor.account_id, id).await?;
         record(self, &mut tx, actor, "team.delete", ("team", Some(id.as_i64())), Some(&before), NOTHING).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(())
     }
 }

@@ -86,6 +86,7 @@ impl App {
         tokens::insert(&mut tx, actor.account_id, &token, &secret_hash(&secret)).await?;
         record(self, &mut tx, actor, "token.create", ("token", Some(token.id.as_i64())), NOTHING, Some(&token)).await?;
         tx.commit().await?;
+        self.committed(actor.account_id);
         Ok(CreatedToken { token, secret })
     }
 
@@ -105,7 +106,7 @@ impl App {
         after.revoked_at = after.revoked_at.or(Some(at));
         record(self, &mut tx, actor, "token.revoke", ("token", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(after)
     }
 }

@@ -89,6 +89,7 @@ impl App {
         users::set_teams(&mut tx, actor.account_id, user.id, &team_ids, at).await?;
         record(self, &mut tx, actor, "user.create", ("user", Some(user.id.as_i64())), NOTHING, Some(&user)).await?;
         tx.commit().await?;
+        self.committed(actor.account_id);
         Ok(user)
     }
 
@@ -135,7 +136,7 @@ impl App {
         let action = if before.active && !after.active { "user.deactivate" } else { "user.update" };
         record(self, &mut tx, actor, action, ("user", Some(id.as_i64())), Some(&before), Some(&after)).await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(after)
     }
 
@@ -171,7 +172,7 @@ impl App {
         record(self, &mut tx, actor, "user.reset_password", ("user", Some(id.as_i64())), NOTHING, Some(&detail))
             .await?;
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(())
     }
 
@@ -214,7 +215,7 @@ impl App {
             record(self, &mut tx, actor, "user.change_password", ("user", Some(id.as_i64())), NOTHING, NOTHING).await?;
         }
         tx.commit().await?;
-        self.credentials_changed();
+        self.credentials_committed(actor.account_id);
         Ok(after)
     }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod entities;
 pub mod errors;
+pub mod events;
 pub mod ids;
 pub mod permissions;
 pub mod requests;

@@ -11,8 +11,10 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "foundation", sql: include_str!("../migrations/0001_foundation.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "foundation", sql: include_str!("../migrations/0001_foundation.sql") },
+    Migration { version: 3, name: "events", sql: include_str!("../migrations/0003_events.sql") },
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationStatus {
@@ -20,11 +22,13 @@ pub struct MigrationStatus {
     pub current: i64,
     /// Highest version this binary knows.
     pub latest: i64,
+    /// Known migrations not applied yet.
+    pub pending: usize,
 }
 
 impl MigrationStatus {
     pub fn is_current(&self) -> bool {
-        self.current == self.latest
+        self.pending == 0 && self.current <= self.latest
     }
 }
 
@@ -43,15 +47,19 @@ impl Db {
             sqlx::query("SELECT pg_advisory_xact_lock(7236001)").execute(&mut *tx).await?;
         }
         sqlx::query(CREATE_TABLE).execute(&mut *tx).await?;
-        let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
-            .fetch_one(&mut *tx)
+        let done: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut *tx)
             .await?
-            .try_get("v")?;
-        if current > latest() {
-            return Err(StoreError::DowngradeRefused { found: current, known: latest() });
+            .iter()
+            .map(|row| row.try_get("version"))
+            .collect::<Result<_, _>>()?;
+        // A version this binary does not know was applied by a newer binary.
+        if let Some(unknown) = done.iter().find(|v| !MIGRATIONS.iter().any(|m| m.version == **v)) {
+            return Err(StoreError::DowngradeRefused { found: *unknown, known: latest() });
         }
         let mut applied = Vec::new();
-        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        // Every known migration not applied yet, in order (branches may land out of order).
+        for migration in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
             sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(migration.version)
@@ -67,14 +75,12 @@ impl Db {
 
     pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
         let mut conn = self.read().await?;
-        let current: i64 = match sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
-            .fetch_one(&mut *conn)
-            .await
-        {
-            Ok(row) => row.try_get("v")?,
-            Err(sqlx::Error::Database(_)) => 0,
+        let done: Vec<i64> = match sqlx::query("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await {
+            Ok(rows) => rows.iter().map(|row| row.try_get("version")).collect::<Result<_, _>>()?,
+            Err(sqlx::Error::Database(_)) => Vec::new(),
             Err(other) => return Err(other.into()),
         };
-        Ok(MigrationStatus { current, latest: latest() })
+        let pending = MIGRATIONS.iter().filter(|m| !done.contains(&m.version)).count();
+        Ok(MigrationStatus { current: done.iter().copied().max().unwrap_or(0), latest: latest(), pending })
     }
 }

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod crud;
 mod errors;
+mod events;
 mod isolation;
 mod permissions;
 pub mod support;

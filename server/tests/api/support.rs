@@ -139,6 +139,7 @@ impl TestApp {
     pub async fn start_with(backend: Backend, settings: AppSettings) -> Option<TestApp> {
         let (db, _, temp_dir) = fresh_db(backend).await?;
         let app = App::new(db, settings);
+        tokio::spawn(app.clone().run_events(None));
         let config =
             switchboard_web::WebConfig { max_body_bytes: 64 * 1024, trust_forwarded_for: true, ..Default::default() };
         let router = switchboard_web::router(switchboard_web::WebState::new(app.clone(), config));
@@ -231,6 +232,27 @@ impl TestApp {
 
     pub async fn delete(&self, caller: &Caller, path: &str) -> (StatusCode, Value) {
         self.json(caller, Method::DELETE, path, None).await
+    }
+
+    /// The Redis named by SWITCHBOARD_TEST_REDIS_URL, or None (the test is skipped unless
+    /// SWITCHBOARD_TEST_REQUIRE_REDIS=1).
+    pub fn redis_url() -> Option<String> {
+        match std::env::var("SWITCHBOARD_TEST_REDIS_URL") {
+            Ok(url) => Some(url),
+            Err(_) => {
+                assert!(
+                    std::env::var("SWITCHBOARD_TEST_REQUIRE_REDIS").as_deref() != Ok("1"),
+                    "SWITCHBOARD_TEST_REQUIRE_REDIS=1 but SWITCHBOARD_TEST_REDIS_URL is not set"
+                );
+                eprintln!("skipped: SWITCHBOARD_TEST_REDIS_URL not set");
+                None
+            }
+        }
+    }
+
+    /// The Redis URL when one is configured, without skipping anything.
+    pub fn redis_url_if_set() -> Option<String> {
+        std::env::var("SWITCHBOARD_TEST_REDIS_URL").ok()
     }
 
     /// Runs SQL directly against the test database (to tamper with it, or to inspect it).

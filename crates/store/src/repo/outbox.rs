@@ -1,0 +1,80 @@
+//! The outbox: events appended in the writing transaction, read back in sequence order per account.
+
+use crate::error::StoreError;
+use crate::rows::get;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use switchboard_domain::events::Event;
+use switchboard_domain::{AccountId, Timestamp};
+
+/// Starts an account's event stream; called in the transaction that creates the account.
+pub async fn start_stream(conn: &mut AnyConnection, account: AccountId) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO outbox_heads (account_id, last_seq) VALUES ($1, 0)")
+        .bind(account.as_i64())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Appends an event with the account's next sequence number (in the caller's transaction).
+pub async fn append(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: i64,
+    topic: &str,
+    payload: serde_json::Value,
+    at: Timestamp,
+) -> Result<Event, StoreError> {
+    let head = sqlx::query("UPDATE outbox_heads SET last_seq = last_seq + 1 WHERE account_id = $1 RETURNING last_seq")
+        .bind(account.as_i64())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("account {account} has no event stream")))?;
+    let seq: i64 = get(&head, "last_seq")?;
+    sqlx::query("INSERT INTO outbox (account_id, seq, id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(account.as_i64())
+        .bind(seq)
+        .bind(id)
+        .bind(topic)
+        .bind(payload.to_string())
+        .bind(at.unix_ms())
+        .execute(conn)
+        .await?;
+    Ok(Event { account_id: account, seq, id, topic: topic.to_string(), payload, at })
+}
+
+fn event(row: &AnyRow) -> Result<Event, StoreError> {
+    let payload: String = get(row, "payload")?;
+    Ok(Event {
+        account_id: AccountId::from_i64(get(row, "account_id")?),
+        seq: get(row, "seq")?,
+        id: get(row, "id")?,
+        topic: get(row, "topic")?,
+        payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?,
+        at: Timestamp::from_unix_ms(get(row, "created_at")?),
+    })
+}
+
+/// The account's events after `after_seq`, in order, at most `limit`.
+pub async fn read_after(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Event>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT account_id, seq, id, topic, payload, created_at FROM outbox WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(account.as_i64())
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(event).collect()
+}
+
+/// Every account's last sequence (what a node compares with what it has delivered).
+pub async fn heads(conn: &mut AnyConnection) -> Result<Vec<(AccountId, i64)>, StoreError> {
+    let rows = sqlx::query("SELECT account_id, last_seq FROM outbox_heads").fetch_all(conn).await?;
+    rows.iter().map(|r| Ok((AccountId::from_i64(get(r, "account_id")?), get(r, "last_seq")?))).collect()
+}
