@@ -158,6 +158,12 @@ impl App {
         Ok(accounts::list(&mut conn).await?)
     }
 
+    /// How many accounts this server hosts (the sign-in page asks for the account when more than one).
+    pub async fn account_count(&self) -> Result<i64, AppError> {
+        let mut conn = self.db().read().await?;
+        Ok(accounts::count(&mut conn).await?)
+    }
+
     pub async fn account_by_slug(&self, slug: &str) -> Result<Option<Account>, AppError> {
         let mut conn = self.db().read().await?;
         Ok(accounts::get_by_slug(&mut conn, slug.trim()).await?)

@@ -97,10 +97,9 @@ impl App {
         let email = attempt.email.trim().to_lowercase();
         let mut conn = self.db().read().await?;
         let account = if attempt.account.trim().is_empty() {
-            let all = accounts::list(&mut conn).await?;
-            match all.len() {
-                1 => all.into_iter().next(),
+            match accounts::count(&mut conn).await? {
                 0 => None,
+                1 => accounts::list(&mut conn).await?.into_iter().next(),
                 _ => return Err(AppError::field("account", "is required: this server hosts several accounts")),
             }
         } else {

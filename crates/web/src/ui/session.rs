@@ -28,7 +28,7 @@ struct LoginPage {
 /// The account field is shown only when this server hosts several accounts: with one, the
 /// sign-in needs no slug and the form stays as simple as it can be.
 async fn several_accounts(state: &WebState) -> bool {
-    state.app.list_accounts_for_operator().await.map(|all| all.len() > 1).unwrap_or(true)
+    state.app.account_count().await.map(|n| n > 1).unwrap_or(true)
 }
 
 pub async fn login_form(State(state): State<WebState>, c: Ctx, QueryData(q): QueryData) -> UiResult {
