@@ -9,6 +9,7 @@ mod auth;
 mod credential_cache;
 mod error;
 mod events;
+mod inbox;
 mod page;
 mod passwords;
 mod roles;

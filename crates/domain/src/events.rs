@@ -81,6 +81,7 @@ pub fn topic_for_action(action: &str) -> Option<&'static str> {
         "role.update" => "role.updated",
         "role.delete" => "role.deleted",
         "token.create" => "token.created",
+        "channel.create" => "channel.created",
         "token.revoke" => "token.revoked",
         "session.sign_in" => "session.started",
         "session.sign_out" => "session.ended",

@@ -105,6 +105,14 @@ typed_id! {
     SessionId,
     /// An entry of the audit log.
     AuditEntryId,
+    /// A channel: a website widget, the API, email, WeChat, ...
+    ChannelId,
+    /// A customer (contact) of an account.
+    ContactId,
+    /// A conversation with a customer.
+    ConversationId,
+    /// A message in a conversation.
+    MessageId,
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! Nothing here does IO or is async, so property tests are cheap.
 
 pub mod audit;
+pub mod conversations;
 pub mod entities;
 pub mod errors;
 pub mod events;

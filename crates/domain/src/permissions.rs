@@ -39,6 +39,10 @@ permissions! {
     TokensManage => "tokens.manage", "See and revoke every API token of the account";
     AuditRead => "audit.read", "Browse the audit log";
     AuditExport => "audit.export", "Export the audit log as CSV";
+    ConversationsReply => "conversations.reply", "Open conversations, reply, add notes, resolve and reopen (within the data scope)";
+    ConversationsAssign => "conversations.assign", "Assign conversations to any agent or team (within the data scope)";
+    ChannelsRead => "channels.read", "See the account's channels";
+    ChannelsManage => "channels.manage", "Create and change channels";
 }
 
 impl Serialize for Permission {
@@ -126,8 +130,17 @@ impl BuiltinRole {
     pub fn permissions(self) -> Vec<Permission> {
         use Permission::*;
         match self {
-            Self::Agent => vec![AccountRead, UsersRead, TeamsRead, TokensCreate],
-            Self::Supervisor => vec![AccountRead, UsersRead, TeamsRead, RolesRead, TokensCreate],
+            Self::Agent => vec![AccountRead, UsersRead, TeamsRead, TokensCreate, ConversationsReply, ChannelsRead],
+            Self::Supervisor => vec![
+                AccountRead,
+                UsersRead,
+                TeamsRead,
+                RolesRead,
+                TokensCreate,
+                ConversationsReply,
+                ConversationsAssign,
+                ChannelsRead,
+            ],
             Self::Admin => Permission::ALL.to_vec(),
         }
     }

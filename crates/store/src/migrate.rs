@@ -14,6 +14,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("../migrations/0001_foundation.sql") },
     Migration { version: 3, name: "events", sql: include_str!("../migrations/0003_events.sql") },
+    Migration { version: 4, name: "conversations", sql: include_str!("../migrations/0004_conversations.sql") },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

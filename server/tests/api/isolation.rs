@@ -45,7 +45,16 @@ async fn another_accounts_objects_are_not_found(t: TestApp) {
     }
     assert!(checked >= 10, "only {checked} endpoints with ids were checked");
     // Lists of A never contain B's objects, and references to B's objects are refused.
-    for list in ["/api/v1/users", "/api/v1/teams", "/api/v1/roles", "/api/v1/tokens", "/api/v1/audit"] {
+    let lists = [
+        "/api/v1/users",
+        "/api/v1/teams",
+        "/api/v1/roles",
+        "/api/v1/tokens",
+        "/api/v1/audit",
+        "/api/v1/channels",
+        "/api/v1/conversations",
+    ];
+    for list in lists {
         let (_, mine) = t.get(&a.admin, list).await;
         let (_, theirs) = t.get(&b.admin, list).await;
         for item in theirs["data"].as_array().unwrap() {
@@ -66,6 +75,10 @@ async fn another_accounts_objects_are_not_found(t: TestApp) {
     let (status, _) =
         t.post(&a.admin, "/api/v1/teams", json!({ "name": "mix", "member_ids": [b.agent.user_id] })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, b_channel) = t.post(&b.admin, "/api/v1/channels", json!({ "name": "B chat", "kind": "api" })).await;
+    let body = json!({ "channel_id": b_channel["id"], "contact": { "name": "x" }, "message": "hi" });
+    let (status, answer) = t.post(&a.admin, "/api/v1/conversations", body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
 }
 
 on_both_backends!(another_accounts_objects_are_not_found);

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod conversations;
 mod crud;
 mod errors;
 mod events;

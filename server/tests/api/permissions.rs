@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use switchboard_app::{Actor, SignIn};
+use switchboard_domain::conversations::{AssignInput, ContactInput, NewChannelInput, NewConversationInput};
 use switchboard_domain::requests::{NewTokenInput, NewUserInput, RoleInput, TeamInput};
 
 /// (method, path, agent, supervisor, admin): may that role call it?
@@ -38,7 +39,47 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("DELETE", "/api/v1/tokens/{id}", true, true, true),
     ("GET", "/api/v1/audit", false, false, true),
     ("GET", "/api/v1/audit/export.csv", false, false, true),
+    ("GET", "/api/v1/channels", true, true, true),
+    ("POST", "/api/v1/channels", false, false, true),
+    ("GET", "/api/v1/conversations", true, true, true),
+    ("POST", "/api/v1/conversations", true, true, true),
+    ("GET", "/api/v1/conversations/{id}", true, true, true),
+    ("GET", "/api/v1/conversations/{id}/messages", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/messages", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/assign", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/resolve", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/reopen", true, true, true),
 ];
+
+/// A channel of the tenant, for conversation fixtures.
+async fn channel(t: &TestApp, tenant: &Tenant) -> String {
+    let system = Actor::system(tenant.account_id, "test");
+    let input = NewChannelInput { name: Some(format!("Channel {}", rand::random::<u32>())), kind: Some("api".into()) };
+    t.app.create_channel(&system, &input).await.unwrap().id.to_string()
+}
+
+/// A conversation of the tenant assigned to `caller` (so every role's data scope includes it),
+/// resolved when `resolved`.
+pub async fn conversation_for(t: &TestApp, tenant: &Tenant, caller: &Caller, resolved: bool) -> String {
+    let system = Actor::system(tenant.account_id, "test");
+    let input = NewConversationInput {
+        channel_id: Some(channel(t, tenant).await.parse().unwrap()),
+        contact: Some(ContactInput {
+            name: Some("王小明".into()),
+            email: Some("xm@example.com".into()),
+            ..Default::default()
+        }),
+        message: Some("我的快递还没到".into()),
+        ..Default::default()
+    };
+    let (conversation, _) = t.app.create_conversation(&system, &input).await.unwrap();
+    let assign = AssignInput { assignee_id: Some(caller.user_id.parse().unwrap()), ..Default::default() };
+    t.app.assign_conversation(&system, conversation.id, &assign).await.unwrap();
+    if resolved {
+        t.app.resolve_conversation(&system, conversation.id).await.unwrap();
+    }
+    conversation.id.to_string()
+}
 
 /// Every (method, path) of the OpenAPI document.
 pub async fn documented_endpoints(t: &TestApp) -> BTreeSet<(String, String)> {
@@ -94,6 +135,8 @@ pub async fn target(
             ..Default::default()
         };
         t.app.create_token(&system, &input).await.unwrap().token.id.to_string()
+    } else if path.starts_with("/api/v1/conversations/") {
+        conversation_for(t, tenant, caller, path.ends_with("/reopen")).await
     } else if path.starts_with("/api/v1/me/sessions/") {
         let email = t.app.get_user(&system, caller.user_id.parse().unwrap()).await.unwrap().email;
         let password = format!("{}-password-1", email.split('@').next().unwrap());
@@ -121,6 +164,16 @@ pub async fn target(
         ("POST", "/api/v1/roles") => Some(json!({ "name": format!("New role {n}"), "permissions": ["users.read"] })),
         ("PATCH", "/api/v1/roles/{id}") => Some(json!({ "permissions": ["teams.read"] })),
         ("POST", "/api/v1/tokens") => Some(json!({ "name": "made in test" })),
+        ("POST", "/api/v1/channels") => Some(json!({ "name": format!("Channel {n}"), "kind": "api" })),
+        ("POST", "/api/v1/conversations") => Some(json!({
+            "channel_id": channel(t, tenant).await,
+            "contact": { "name": "Lisa", "email": "lisa@example.com" },
+            "message": "Where is my parcel?"
+        })),
+        ("POST", "/api/v1/conversations/{id}/messages") => {
+            Some(json!({ "text": "您好，我来帮您查一下", "client_id": format!("c-{n}") }))
+        }
+        ("POST", "/api/v1/conversations/{id}/assign") => Some(json!({ "assignee_id": caller.user_id })),
         _ => None,
     };
     (id, body)

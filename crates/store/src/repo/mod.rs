@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod inbox;
 pub mod outbox;
 pub mod roles;
 pub mod sessions;

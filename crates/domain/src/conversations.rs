@@ -1,0 +1,429 @@
+//! Channels, contacts, conversations and messages: the entities of the inbox, their inputs, and the
+//! conversation status rules.
+
+use crate::errors::{FieldErrors, ValidationError};
+use crate::ids::*;
+use crate::time::Timestamp;
+use crate::values::{Email, Name};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where conversations come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// The chat widget on a website or app.
+    WebWidget,
+    /// An integrator's platform, through the REST API.
+    Api,
+}
+
+impl ChannelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::WebWidget => "web_widget",
+            Self::Api => "api",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "web_widget" => Some(Self::WebWidget),
+            "api" => Some(Self::Api),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Channel {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: String,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Contact {
+    pub id: ContactId,
+    pub name: String,
+    pub email: Option<String>,
+    /// The customer's id in the company's own systems (a verified identity).
+    pub external_id: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    Open,
+    Pending,
+    Resolved,
+    Closed,
+}
+
+impl ConversationStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "open" => Some(Self::Open),
+            "pending" => Some(Self::Pending),
+            "resolved" => Some(Self::Resolved),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+    /// Resolving is allowed from open and pending.
+    pub fn resolve(self) -> Result<Self, ValidationError> {
+        match self {
+            Self::Open | Self::Pending => Ok(Self::Resolved),
+            Self::Resolved | Self::Closed => Err(ValidationError::Invalid("the conversation is already resolved")),
+        }
+    }
+    /// Reopening is allowed from resolved and closed.
+    pub fn reopen(self) -> Result<Self, ValidationError> {
+        match self {
+            Self::Resolved | Self::Closed => Ok(Self::Open),
+            Self::Open | Self::Pending => Err(ValidationError::Invalid("the conversation is not resolved")),
+        }
+    }
+    /// A customer writing into a pending or resolved conversation brings it back to open.
+    pub fn on_customer_message(self) -> Self {
+        match self {
+            Self::Closed => Self::Closed,
+            _ => Self::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "low" => Some(Self::Low),
+            "normal" => Some(Self::Normal),
+            "high" => Some(Self::High),
+            "urgent" => Some(Self::Urgent),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub channel_id: ChannelId,
+    pub contact_id: ContactId,
+    pub status: ConversationStatus,
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    /// The sequence of the last message (messages are numbered 1, 2, 3, ... per conversation).
+    pub last_seq: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_message_at: Option<Timestamp>,
+    pub first_response_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Customer,
+    Agent,
+    Bot,
+    System,
+}
+
+impl AuthorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Agent => "agent",
+            Self::Bot => "bot",
+            Self::System => "system",
+        }
+    }
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "customer" => Self::Customer,
+            "agent" => Self::Agent,
+            "bot" => Self::Bot,
+            _ => Self::System,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    /// Gapless per conversation, from 1.
+    pub seq: i64,
+    pub author_kind: AuthorKind,
+    #[schema(value_type = Option<String>)]
+    pub author_id: Option<i64>,
+    pub text: String,
+    /// An internal note: never shown to the customer.
+    pub private: bool,
+    /// The sender's idempotency key: a resend with the same key stores nothing new.
+    pub client_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// The longest message text accepted.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewChannelInput {
+    pub name: Option<String>,
+    /// `web_widget` or `api`.
+    pub kind: Option<String>,
+}
+
+impl NewChannelInput {
+    pub fn validate(&self) -> Result<(Name, ChannelKind), FieldErrors> {
+        let mut e = FieldErrors::new();
+        let name = match &self.name {
+            Some(v) => e.check("name", Name::parse(v)),
+            None => {
+                e.add("name", "is required");
+                None
+            }
+        };
+        let kind = match self.kind.as_deref() {
+            Some(v) => ChannelKind::parse(v).or_else(|| {
+                e.add("kind", "must be web_widget or api");
+                None
+            }),
+            None => Some(ChannelKind::Api),
+        };
+        match (name, kind) {
+            (Some(name), Some(kind)) if e.is_empty() => Ok((name, kind)),
+            _ => Err(e),
+        }
+    }
+}
+
+/// The customer of a new conversation: an existing contact, or one found or made from these details.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct ContactInput {
+    pub id: Option<ContactId>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ContactRef {
+    Existing(ContactId),
+    Details { name: Name, email: Option<Email>, external_id: Option<String> },
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewConversationInput {
+    pub channel_id: Option<ChannelId>,
+    pub contact: Option<ContactInput>,
+    pub team_id: Option<TeamId>,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    pub priority: Option<String>,
+    pub tags: Option<Vec<String>>,
+    /// The customer's first message, if any.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    pub channel_id: ChannelId,
+    pub contact: ContactRef,
+    pub team_id: Option<TeamId>,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    pub message: Option<String>,
+}
+
+fn tags(e: &mut FieldErrors, tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim().to_lowercase();
+        if tag.is_empty() || tag.chars().count() > 40 || tag.contains([',', ' ']) {
+            e.add("tags", "each tag is 1-40 characters without spaces or commas");
+            break;
+        }
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out
+}
+
+fn message_text(e: &mut FieldErrors, field: &str, text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        e.add(field, "is required");
+        None
+    } else if trimmed.chars().count() > MAX_MESSAGE_CHARS {
+        e.add(field, format!("must be at most {MAX_MESSAGE_CHARS} characters"));
+        None
+    } else {
+        Some(trimmed.to_string())
+    }
+}
+
+impl NewConversationInput {
+    pub fn validate(&self) -> Result<NewConversation, FieldErrors> {
+        let mut e = FieldErrors::new();
+        if self.channel_id.is_none() {
+            e.add("channel_id", "is required");
+        }
+        let contact = match &self.contact {
+            None => {
+                e.add("contact", "is required");
+                None
+            }
+            Some(ContactInput { id: Some(id), .. }) => Some(ContactRef::Existing(*id)),
+            Some(c) => {
+                let name = match c.name.as_deref() {
+                    Some(v) => e.check("contact.name", Name::parse(v)),
+                    None => {
+                        e.add("contact.name", "is required");
+                        None
+                    }
+                };
+                let email = c
+                    .email
+                    .as_deref()
+                    .filter(|v| !v.trim().is_empty())
+                    .and_then(|v| e.check("contact.email", Email::parse(v)));
+                let external_id = c.external_id.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+                if external_id.as_ref().is_some_and(|v| v.chars().count() > 200) {
+                    e.add("contact.external_id", "must be at most 200 characters");
+                }
+                name.map(|name| ContactRef::Details { name, email, external_id })
+            }
+        };
+        let priority = match self.priority.as_deref() {
+            Some(v) => Priority::parse(v).or_else(|| {
+                e.add("priority", "must be low, normal, high or urgent");
+                None
+            }),
+            None => Some(Priority::Normal),
+        };
+        let tags = tags(&mut e, self.tags.as_deref().unwrap_or(&[]));
+        let message = self.message.as_deref().and_then(|m| message_text(&mut e, "message", m));
+        match (self.channel_id, contact, priority) {
+            (Some(channel_id), Some(contact), Some(priority)) if e.is_empty() => {
+                Ok(NewConversation { channel_id, contact, team_id: self.team_id, priority, tags, message })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct NewMessageInput {
+    pub text: Option<String>,
+    /// An internal note for agents only.
+    pub private: Option<bool>,
+    /// Idempotency key chosen by the sender (at most 64 characters).
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub text: String,
+    pub private: bool,
+    pub client_id: Option<String>,
+}
+
+impl NewMessageInput {
+    pub fn validate(&self) -> Result<NewMessage, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let text = match self.text.as_deref() {
+            Some(t) => message_text(&mut e, "text", t),
+            None => {
+                e.add("text", "is required");
+                None
+            }
+        };
+        let client_id = self.client_id.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        if client_id.as_ref().is_some_and(|v| v.chars().count() > 64 || v.chars().any(char::is_control)) {
+            e.add("client_id", "must be at most 64 characters without control characters");
+        }
+        match text {
+            Some(text) if e.is_empty() => Ok(NewMessage { text, private: self.private.unwrap_or(false), client_id }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Assign to an agent, to a team, or both; `null` (or absent) leaves that part unchanged,
+/// `unassign: true` removes the agent.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct AssignInput {
+    pub assignee_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub unassign: Option<bool>,
+}
+
+/// Which conversations to list.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    /// Only these assigned to this user.
+    pub assignee_id: Option<UserId>,
+    pub unassigned: bool,
+    pub team_id: Option<TeamId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_rules() {
+        assert_eq!(ConversationStatus::Open.resolve(), Ok(ConversationStatus::Resolved));
+        assert!(ConversationStatus::Resolved.resolve().is_err());
+        assert_eq!(ConversationStatus::Closed.reopen(), Ok(ConversationStatus::Open));
+        assert!(ConversationStatus::Open.reopen().is_err());
+        assert_eq!(ConversationStatus::Resolved.on_customer_message(), ConversationStatus::Open);
+    }
+
+    #[test]
+    fn message_inputs() {
+        let ok = NewMessageInput { text: Some("  你好 ".into()), private: None, client_id: Some("c-1".into()) };
+        assert_eq!(ok.validate().unwrap().text, "你好");
+        let long = NewMessageInput { text: Some("x".repeat(MAX_MESSAGE_CHARS + 1)), ..Default::default() };
+        assert!(long.validate().unwrap_err().get("text").is_some());
+        let empty = NewMessageInput { text: Some("   ".into()), ..Default::default() };
+        assert_eq!(empty.validate().unwrap_err().get("text"), Some("is required"));
+    }
+}

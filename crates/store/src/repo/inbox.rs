@@ -1,0 +1,353 @@
+//! Channels, contacts, conversations and messages.
+
+use crate::error::StoreError;
+use crate::rows::{flag, get, opt_time, time};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use switchboard_domain::conversations::*;
+use switchboard_domain::permissions::DataScope;
+use switchboard_domain::*;
+
+fn channel(row: &AnyRow) -> Result<Channel, StoreError> {
+    Ok(Channel {
+        id: ChannelId::from_i64(get(row, "id")?),
+        kind: ChannelKind::parse(&get::<String>(row, "kind")?).unwrap_or(ChannelKind::Api),
+        name: get(row, "name")?,
+        active: flag(row, "active")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub async fn insert_channel(conn: &mut AnyConnection, account: AccountId, c: &Channel) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO channels (account_id, id, kind, name, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(account.as_i64())
+        .bind(c.id.as_i64())
+        .bind(c.kind.name())
+        .bind(&c.name)
+        .bind(i64::from(c.active))
+        .bind(c.created_at.unix_ms())
+        .bind(c.updated_at.unix_ms())
+        .execute(conn)
+        .await
+        .map_err(|e| StoreError::from(e).on_unique("name"))?;
+    Ok(())
+}
+
+pub async fn get_channel(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ChannelId,
+) -> Result<Option<Channel>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, kind, name, active, created_at, updated_at FROM channels WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account.as_i64())
+    .bind(id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(channel).transpose()
+}
+
+pub async fn list_channels(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Channel>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, name, active, created_at, updated_at FROM channels WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(account.as_i64())
+    .bind(after.unwrap_or(0))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(channel).collect()
+}
+
+fn contact(row: &AnyRow) -> Result<Contact, StoreError> {
+    Ok(Contact {
+        id: ContactId::from_i64(get(row, "id")?),
+        name: get(row, "name")?,
+        email: get(row, "email")?,
+        external_id: get(row, "external_id")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+const CONTACT: &str = "SELECT id, name, email, external_id, created_at, updated_at FROM contacts";
+
+pub async fn get_contact(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ContactId,
+) -> Result<Option<Contact>, StoreError> {
+    let sql = format!("{CONTACT} WHERE account_id = $1 AND id = $2");
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64()).bind(id.as_i64()).fetch_optional(conn).await?;
+    row.as_ref().map(contact).transpose()
+}
+
+/// The contact with this external id, or (without one) this email.
+pub async fn find_contact(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    external_id: Option<&str>,
+    email: Option<&str>,
+) -> Result<Option<Contact>, StoreError> {
+    let (sql, key) = match (external_id, email) {
+        (Some(id), _) => (format!("{CONTACT} WHERE account_id = $1 AND external_id = $2"), id),
+        (None, Some(email)) => (format!("{CONTACT} WHERE account_id = $1 AND email = $2 ORDER BY id LIMIT 1"), email),
+        (None, None) => return Ok(None),
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64()).bind(key).fetch_optional(conn).await?;
+    row.as_ref().map(contact).transpose()
+}
+
+pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO contacts (account_id, id, name, email, external_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(account.as_i64())
+    .bind(c.id.as_i64())
+    .bind(&c.name)
+    .bind(c.email.as_deref())
+    .bind(c.external_id.as_deref())
+    .bind(c.created_at.unix_ms())
+    .bind(c.updated_at.unix_ms())
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique("external_id"))?;
+    Ok(())
+}
+
+const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
+     created_at, updated_at, last_message_at, first_response_at, resolved_at FROM conversations";
+
+fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
+    let tags: String = get(row, "tags")?;
+    Ok(Conversation {
+        id: ConversationId::from_i64(get(row, "id")?),
+        channel_id: ChannelId::from_i64(get(row, "channel_id")?),
+        contact_id: ContactId::from_i64(get(row, "contact_id")?),
+        status: ConversationStatus::parse(&get::<String>(row, "status")?).unwrap_or(ConversationStatus::Open),
+        assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId::from_i64),
+        team_id: get::<Option<i64>>(row, "team_id")?.map(TeamId::from_i64),
+        priority: Priority::parse(&get::<String>(row, "priority")?).unwrap_or(Priority::Normal),
+        tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+        last_seq: get(row, "last_seq")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+        last_message_at: opt_time(row, "last_message_at")?,
+        first_response_at: opt_time(row, "first_response_at")?,
+        resolved_at: opt_time(row, "resolved_at")?,
+    })
+}
+
+pub async fn insert_conversation(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    c: &Conversation,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(account.as_i64())
+    .bind(c.id.as_i64())
+    .bind(c.channel_id.as_i64())
+    .bind(c.contact_id.as_i64())
+    .bind(c.status.name())
+    .bind(c.assignee_id.map(|u| u.as_i64()))
+    .bind(c.team_id.map(|t| t.as_i64()))
+    .bind(c.priority.name())
+    .bind(c.tags.join(","))
+    .bind(c.last_seq)
+    .bind(c.created_at.unix_ms())
+    .bind(c.updated_at.unix_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves the changeable fields of a conversation.
+pub async fn update_conversation(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    c: &Conversation,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE conversations SET status = $3, assignee_id = $4, team_id = $5, priority = $6, tags = $7, updated_at = $8, \
+         first_response_at = $9, resolved_at = $10 WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account.as_i64())
+    .bind(c.id.as_i64())
+    .bind(c.status.name())
+    .bind(c.assignee_id.map(|u| u.as_i64()))
+    .bind(c.team_id.map(|t| t.as_i64()))
+    .bind(c.priority.name())
+    .bind(c.tags.join(","))
+    .bind(c.updated_at.unix_ms())
+    .bind(c.first_response_at.map(|t| t.unix_ms()))
+    .bind(c.resolved_at.map(|t| t.unix_ms()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The SQL condition of a data scope over `conversations`, with `$1` the account and `$2` the user.
+fn scope_condition(scope: DataScope) -> &'static str {
+    match scope {
+        DataScope::Account => "1 = 1",
+        DataScope::Teams => {
+            "(assignee_id = $2 OR team_id IN (SELECT team_id FROM team_members WHERE account_id = $1 AND user_id = $2))"
+        }
+        DataScope::Own => {
+            "(assignee_id = $2 OR (assignee_id IS NULL AND team_id IN \
+             (SELECT team_id FROM team_members WHERE account_id = $1 AND user_id = $2)))"
+        }
+    }
+}
+
+/// A conversation the user may see under their data scope (None: not found, or not theirs to see).
+pub async fn get_conversation(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    user: Option<UserId>,
+    scope: DataScope,
+    id: ConversationId,
+) -> Result<Option<Conversation>, StoreError> {
+    let sql = format!("{CONVERSATION} WHERE account_id = $1 AND id = $3 AND {}", scope_condition(scope));
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(user.map(|u| u.as_i64()).unwrap_or(0))
+        .bind(id.as_i64())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(conversation).transpose()
+}
+
+/// Conversations the user may see, newest first, before `before_id`.
+pub async fn list_conversations(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    user: Option<UserId>,
+    scope: DataScope,
+    filter: &ConversationFilter,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Conversation>, StoreError> {
+    let sql = format!(
+        "{CONVERSATION} WHERE account_id = $1 AND {} AND id < $3 AND ($4 IS NULL OR status = $4) \
+         AND ($5 IS NULL OR assignee_id = $5) AND ($6 = 0 OR assignee_id IS NULL) AND ($7 IS NULL OR team_id = $7) \
+         ORDER BY id DESC LIMIT $8",
+        scope_condition(scope)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(user.map(|u| u.as_i64()).unwrap_or(0))
+        .bind(before_id.unwrap_or(i64::MAX))
+        .bind(filter.status.map(|s| s.name()))
+        .bind(filter.assignee_id.map(|u| u.as_i64()))
+        .bind(i64::from(filter.unassigned))
+        .bind(filter.team_id.map(|t| t.as_i64()))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(conversation).collect()
+}
+
+/// Takes the conversation's next message sequence; the row stays locked until the transaction ends,
+/// so one conversation's messages are numbered in commit order without gaps.
+pub async fn next_seq(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ConversationId,
+    at: Timestamp,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $3, updated_at = $3 \
+         WHERE account_id = $1 AND id = $2 RETURNING last_seq",
+    )
+    .bind(account.as_i64())
+    .bind(id.as_i64())
+    .bind(at.unix_ms())
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    get(&row, "last_seq")
+}
+
+const MESSAGE: &str =
+    "SELECT id, conversation_id, seq, author_kind, author_id, text, private, client_id, created_at FROM messages";
+
+fn message(row: &AnyRow) -> Result<Message, StoreError> {
+    Ok(Message {
+        id: MessageId::from_i64(get(row, "id")?),
+        conversation_id: ConversationId::from_i64(get(row, "conversation_id")?),
+        seq: get(row, "seq")?,
+        author_kind: AuthorKind::parse(&get::<String>(row, "author_kind")?),
+        author_id: get(row, "author_id")?,
+        text: get(row, "text")?,
+        private: flag(row, "private")?,
+        client_id: get(row, "client_id")?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+pub async fn insert_message(conn: &mut AnyConnection, account: AccountId, m: &Message) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO messages (account_id, id, conversation_id, seq, author_kind, author_id, text, private, client_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(account.as_i64())
+    .bind(m.id.as_i64())
+    .bind(m.conversation_id.as_i64())
+    .bind(m.seq)
+    .bind(m.author_kind.name())
+    .bind(m.author_id)
+    .bind(&m.text)
+    .bind(i64::from(m.private))
+    .bind(m.client_id.as_deref())
+    .bind(m.created_at.unix_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn message_by_client_id(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    conversation: ConversationId,
+    client_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    let sql = format!("{MESSAGE} WHERE account_id = $1 AND conversation_id = $2 AND client_id = $3");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(conversation.as_i64())
+        .bind(client_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(message).transpose()
+}
+
+/// Messages after `after_seq`, in order.
+pub async fn list_messages(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    conversation: ConversationId,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Message>, StoreError> {
+    let sql = format!("{MESSAGE} WHERE account_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(conversation.as_i64())
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(message).collect()
+}
