@@ -105,6 +105,12 @@ typed_id! {
     SessionId,
     /// An entry of the audit log.
     AuditEntryId,
+    /// A knowledge-base category (a node of the category tree).
+    CategoryId,
+    /// A knowledge-base article.
+    ArticleId,
+    /// A FAQ entry of the knowledge base.
+    FaqId,
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod entities;
 pub mod errors;
 pub mod ids;
+pub mod kb;
+pub mod kb_requests;
 pub mod permissions;
 pub mod requests;
 pub mod time;

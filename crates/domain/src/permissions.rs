@@ -39,6 +39,8 @@ permissions! {
     TokensManage => "tokens.manage", "See and revoke every API token of the account";
     AuditRead => "audit.read", "Browse the audit log";
     AuditExport => "audit.export", "Export the audit log as CSV";
+    KbRead => "kb.read", "Read and search knowledge-base articles and FAQ entries, including drafts";
+    KbManage => "kb.manage", "Write, publish, archive, restore, import and export the knowledge base";
 }
 
 impl Serialize for Permission {
@@ -126,8 +128,8 @@ impl BuiltinRole {
     pub fn permissions(self) -> Vec<Permission> {
         use Permission::*;
         match self {
-            Self::Agent => vec![AccountRead, UsersRead, TeamsRead, TokensCreate],
-            Self::Supervisor => vec![AccountRead, UsersRead, TeamsRead, RolesRead, TokensCreate],
+            Self::Agent => vec![AccountRead, UsersRead, TeamsRead, TokensCreate, KbRead],
+            Self::Supervisor => vec![AccountRead, UsersRead, TeamsRead, RolesRead, TokensCreate, KbRead, KbManage],
             Self::Admin => Permission::ALL.to_vec(),
         }
     }
