@@ -278,7 +278,6 @@ pub struct FeedbackInput {
 /// One FAQ entry of an import file: JSON Lines `{"id","category","question","similar":[],"answer","lang"}`
 /// or a CSV row `id,category,question,similar,answer,lang` (similar separated by `|`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct FaqImportLine {
     #[serde(default)]
     pub id: String,

@@ -2,7 +2,7 @@
 //! gets 404 and changes nothing; A's lists never show B's objects.
 
 use crate::on_both_backends;
-use crate::permissions::{documented_endpoints, target};
+use crate::permissions::{documented_endpoints, fill, target};
 use crate::support::TestApp;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -17,7 +17,7 @@ async fn another_accounts_objects_are_not_found(t: TestApp) {
         }
         // B's object, addressed by A's admin (who may do everything within A).
         let (id, body) = target(&t, &b, &b.admin, &method, &path).await;
-        let url = path.replace("{id}", &id);
+        let url = fill(&path, &id);
         // Where B's object can be read back (tokens and sessions are only listed).
         let readback = match path.as_str() {
             p if p.starts_with("/api/v1/me/sessions/") => "/api/v1/me/sessions".to_string(),
@@ -45,7 +45,15 @@ async fn another_accounts_objects_are_not_found(t: TestApp) {
     }
     assert!(checked >= 10, "only {checked} endpoints with ids were checked");
     // Lists of A never contain B's objects, and references to B's objects are refused.
-    for list in ["/api/v1/users", "/api/v1/teams", "/api/v1/roles", "/api/v1/tokens", "/api/v1/audit"] {
+    for list in [
+        "/api/v1/users",
+        "/api/v1/teams",
+        "/api/v1/roles",
+        "/api/v1/tokens",
+        "/api/v1/audit",
+        "/api/v1/kb/articles",
+        "/api/v1/kb/faq",
+    ] {
         let (_, mine) = t.get(&a.admin, list).await;
         let (_, theirs) = t.get(&b.admin, list).await;
         for item in theirs["data"].as_array().unwrap() {

@@ -5,5 +5,7 @@ mod auth;
 mod crud;
 mod errors;
 mod isolation;
+mod kb;
+mod kb_search;
 mod permissions;
 pub mod support;

@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use switchboard_app::{Actor, SignIn};
+use switchboard_domain::kb_requests::{ArticleInput, CategoryInput, FaqInput};
 use switchboard_domain::requests::{NewTokenInput, NewUserInput, RoleInput, TeamInput};
 
 /// (method, path, agent, supervisor, admin): may that role call it?
@@ -38,7 +39,43 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("DELETE", "/api/v1/tokens/{id}", true, true, true),
     ("GET", "/api/v1/audit", false, false, true),
     ("GET", "/api/v1/audit/export.csv", false, false, true),
+    ("GET", "/api/v1/kb/categories", true, true, true),
+    ("POST", "/api/v1/kb/categories", false, true, true),
+    ("POST", "/api/v1/kb/categories/reorder", false, true, true),
+    ("GET", "/api/v1/kb/categories/{id}", true, true, true),
+    ("PATCH", "/api/v1/kb/categories/{id}", false, true, true),
+    ("DELETE", "/api/v1/kb/categories/{id}", false, true, true),
+    ("GET", "/api/v1/kb/articles", true, true, true),
+    ("POST", "/api/v1/kb/articles", false, true, true),
+    ("GET", "/api/v1/kb/articles/{id}", true, true, true),
+    ("PATCH", "/api/v1/kb/articles/{id}", false, true, true),
+    ("DELETE", "/api/v1/kb/articles/{id}", false, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/publish", false, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/archive", false, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/feedback", true, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/view", true, true, true),
+    ("GET", "/api/v1/kb/articles/{id}/versions", true, true, true),
+    ("GET", "/api/v1/kb/articles/{id}/versions/{version}", true, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/versions/{version}/restore", false, true, true),
+    ("GET", "/api/v1/kb/faq", true, true, true),
+    ("POST", "/api/v1/kb/faq", false, true, true),
+    ("POST", "/api/v1/kb/faq/import", false, true, true),
+    ("GET", "/api/v1/kb/faq/export", false, true, true),
+    ("GET", "/api/v1/kb/faq/{id}", true, true, true),
+    ("PATCH", "/api/v1/kb/faq/{id}", false, true, true),
+    ("DELETE", "/api/v1/kb/faq/{id}", false, true, true),
+    ("GET", "/api/v1/kb/faq/{id}/versions", true, true, true),
+    ("GET", "/api/v1/kb/faq/{id}/versions/{version}", true, true, true),
+    ("POST", "/api/v1/kb/faq/{id}/versions/{version}/restore", false, true, true),
+    ("GET", "/api/v1/kb/search", true, true, true),
 ];
+
+/// Replaces the path parameters of a documented path (`{id}` with `id`, `{version}` with 1) and
+/// adds the query a endpoint cannot do without.
+pub fn fill(path: &str, id: &str) -> String {
+    let url = path.replace("{id}", id).replace("{version}", "1");
+    if url.ends_with("/kb/search") { format!("{url}?q=refund") } else { url }
+}
 
 /// Every (method, path) of the OpenAPI document.
 pub async fn documented_endpoints(t: &TestApp) -> BTreeSet<(String, String)> {
@@ -94,6 +131,23 @@ pub async fn target(
             ..Default::default()
         };
         t.app.create_token(&system, &input).await.unwrap().token.id.to_string()
+    } else if path.starts_with("/api/v1/kb/categories/") && path.contains("{id}") {
+        let input = CategoryInput { name: Some(format!("Category {n}")), ..Default::default() };
+        t.app.create_kb_category(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/kb/articles/") {
+        let input = ArticleInput {
+            title: Some(format!("Article {n}")),
+            body: Some("Returns within **7 days**.".into()),
+            ..Default::default()
+        };
+        t.app.create_kb_article(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/kb/faq/") && path.contains("{id}") {
+        let input = FaqInput {
+            question: Some(format!("Question {n}?")),
+            answer: Some("An answer.".into()),
+            ..Default::default()
+        };
+        t.app.create_kb_faq(&system, &input).await.unwrap().id.to_string()
     } else if path.starts_with("/api/v1/me/sessions/") {
         let email = t.app.get_user(&system, caller.user_id.parse().unwrap()).await.unwrap().email;
         let password = format!("{}-password-1", email.split('@').next().unwrap());
@@ -121,6 +175,21 @@ pub async fn target(
         ("POST", "/api/v1/roles") => Some(json!({ "name": format!("New role {n}"), "permissions": ["users.read"] })),
         ("PATCH", "/api/v1/roles/{id}") => Some(json!({ "permissions": ["teams.read"] })),
         ("POST", "/api/v1/tokens") => Some(json!({ "name": "made in test" })),
+        ("POST", "/api/v1/kb/categories") => Some(json!({ "name": format!("Category {n}") })),
+        ("POST", "/api/v1/kb/categories/reorder") => {
+            let input = CategoryInput { name: Some(format!("Sorted {n}")), ..Default::default() };
+            let id = t.app.create_kb_category(&system, &input).await.unwrap().id;
+            Some(json!({ "ids": [id] }))
+        }
+        ("PATCH", "/api/v1/kb/categories/{id}") => Some(json!({ "name": format!("Renamed {n}") })),
+        ("POST", "/api/v1/kb/articles") => Some(json!({ "title": format!("New article {n}"), "body": "# Hi" })),
+        ("PATCH", "/api/v1/kb/articles/{id}") => Some(json!({ "body": "Changed body" })),
+        ("POST", "/api/v1/kb/articles/{id}/feedback") => Some(json!({ "helpful": true })),
+        ("POST", "/api/v1/kb/faq") => Some(json!({ "question": format!("New question {n}?"), "answer": "Yes." })),
+        ("POST", "/api/v1/kb/faq/import") => Some(
+            json!({ "id": format!("ext-{n}"), "category": "orders", "question": "Q?", "answer": "A.", "lang": "en" }),
+        ),
+        ("PATCH", "/api/v1/kb/faq/{id}") => Some(json!({ "answer": "Changed answer." })),
         _ => None,
     };
     (id, body)
@@ -141,7 +210,7 @@ async fn every_endpoint_by_every_role(t: TestApp) {
             ("admin", &tenant.admin, admin),
         ] {
             let (id, body) = target(&t, &tenant, caller, method, path).await;
-            let url = path.replace("{id}", &id);
+            let url = fill(path, &id);
             let response = t.call(caller, Method::from_bytes(method.as_bytes()).unwrap(), &url, body).await;
             let status = response.status();
             let text = response.text().await.unwrap_or_default();

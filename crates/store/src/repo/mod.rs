@@ -4,7 +4,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod credentials;
+pub mod kb_articles;
+pub mod kb_categories;
+pub mod kb_faqs;
+pub mod kb_versions;
 pub mod roles;
+pub mod search;
 pub mod sessions;
 pub mod teams;
 pub mod throttle;

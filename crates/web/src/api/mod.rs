@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod kb;
 mod me;
 pub mod reference;
 mod roles;
@@ -50,7 +51,8 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(teams::router())
             .merge(roles::router())
             .merge(tokens::router())
-            .merge(audit::router()),
+            .merge(audit::router())
+            .merge(kb::router()),
     )
 }
 
