@@ -53,8 +53,11 @@ pub struct FaqExport {
     pub rows: usize,
 }
 
-/// The lines of a file: (line number, entry or why it is unreadable).
-fn parse_lines(text: &str, format: FaqFormat) -> Result<Vec<(usize, Result<FaqImportLine, String>)>, AppError> {
+/// A line of a file: its number, and the entry or why it is unreadable.
+type ParsedLine = (usize, Result<FaqImportLine, String>);
+
+/// The lines of a file.
+fn parse_lines(text: &str, format: FaqFormat) -> Result<Vec<ParsedLine>, AppError> {
     match format {
         FaqFormat::Jsonl => Ok(text
             .lines()
