@@ -26,7 +26,7 @@ pub async fn run(app: &App, command: KbCommand) -> anyhow::Result<ExitCode> {
             let text = std::fs::read_to_string(&file).with_context(|| format!("while reading {}", file.display()))?;
             let tty = std::io::stderr().is_terminal();
             let mut progress = |done: usize, total: usize| {
-                if tty && (done == total || done % 10 == 0) {
+                if tty && (done == total || done.is_multiple_of(10)) {
                     eprint!("\r{done}/{total} lines");
                     let _ = std::io::stderr().flush();
                 }
