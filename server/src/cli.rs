@@ -52,6 +52,40 @@ pub enum Command {
     /// The FAQ bot.
     #[command(subcommand)]
     Bot(BotCommand),
+    /// The knowledge base: import and export FAQ entries.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Import FAQ entries. Entries are matched by `id` (re-importing updates them); a missing
+    /// category is created. Bad lines are reported and skipped; exit status 1 when there were any.
+    Import {
+        /// JSON Lines ({"id","category","question","similar":[],"answer","lang"}) or CSV
+        /// (id,category,question,similar,answer,lang; similar separated by `|`).
+        file: PathBuf,
+        /// The account's slug.
+        #[arg(long)]
+        account: String,
+        /// jsonl or csv (default: from the file's extension, else jsonl).
+        #[arg(long)]
+        format: Option<String>,
+        /// Check every line and report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export every FAQ entry of an account (the import formats).
+    Export {
+        #[arg(long)]
+        account: String,
+        /// jsonl or csv.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -174,6 +174,7 @@ async fn operate(app: &App, command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => crate::demo::fill(app, &args).await?,
         Command::Audit(AuditCommand::Verify { account }) => return verify(app, account).await,
+        Command::Kb(command) => return crate::kb::run(app, command).await,
         Command::Serve(_) | Command::Config(_) | Command::Healthcheck(_) | Command::Backup(_) | Command::Bot(_) => {
             unreachable_command()?
         }

@@ -1,5 +1,6 @@
 //! `switchboard demo`: fills an account with realistic demo data. Running it again adds what is
 //! missing and changes nothing else. It grows with every capability (customers arrive with contacts).
+//! The knowledge base (80 FAQ entries, help-center articles) comes from `demo_kb`.
 
 use crate::cli::DemoArgs;
 use crate::commands::explain;
@@ -102,6 +103,7 @@ pub async fn fill(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
             }
         }
     }
+    crate::demo_kb::fill(app, &actor).await.context("while filling the knowledge base")?;
     println!(
         "demo account `{}`: {} teams, {} people ({created} new). Demo users get random passwords: \
          set one with `switchboard user reset-password --account {} --email EMAIL --password-file FILE`.",

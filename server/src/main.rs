@@ -5,6 +5,8 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod demo_kb;
+mod kb;
 mod serve;
 
 use clap::Parser;

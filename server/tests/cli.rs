@@ -166,6 +166,76 @@ fn scripts_create_an_account_users_and_a_token_and_audit_verify_catches_tamperin
     assert!(stdout(&broken).contains("BROKEN at entry 3"), "{}", stdout(&broken));
 }
 
+#[test]
+fn kb_import_export_on_sqlite() {
+    kb_import_and_export(Store::Sqlite);
+}
+
+#[test]
+fn kb_import_export_on_postgres() {
+    if let Some(store) = Store::postgres() {
+        kb_import_and_export(store);
+    }
+}
+
+fn kb_import_and_export(store: Store) {
+    let scratch = scratch();
+    let dir = &scratch.0;
+    let run = |args: &[&str]| run(&store, dir, args);
+    std::fs::write(dir.join("pw"), "a long admin password\n").unwrap();
+    let created = run(&[
+        "account",
+        "create",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--admin-email",
+        "a@acme.test",
+        "--admin-name",
+        "A",
+        "--password-file",
+        "pw",
+    ]);
+    assert!(created.status.success(), "{created:?}");
+    let lines = [
+        r#"{"id":"faq-1","category":"refunds","question":"退款多久到账？","similar":["钱什么时候退"],"answer":"1-7 个工作日。","lang":"zh"}"#,
+        r#"{"id":"faq-2","category":"shipping","question":"How long is shipping?","similar":[],"answer":"2-4 days.","lang":"en"}"#,
+        "{broken",
+        r#"{"id":"faq-3","question":"","answer":"x","lang":"zh"}"#,
+    ];
+    std::fs::write(dir.join("kb.jsonl"), lines.join("\n")).unwrap();
+    // A dry run reports and writes nothing; bad lines make the exit status 1.
+    let dry = run(&["kb", "import", "kb.jsonl", "--account", "acme", "--dry-run"]);
+    assert!(!dry.status.success());
+    let errors = String::from_utf8_lossy(&dry.stderr).to_string();
+    assert!(
+        errors.contains("kb.jsonl:3:") && errors.contains("kb.jsonl:4:") && errors.contains("question"),
+        "{errors}"
+    );
+    assert!(stdout(&dry).contains("2 would be created"), "{}", stdout(&dry));
+    let export = run(&["kb", "export", "--account", "acme"]);
+    assert!(export.status.success() && stdout(&export).is_empty(), "{export:?}");
+    // The import takes the good lines.
+    let imported = run(&["kb", "import", "kb.jsonl", "--account", "acme"]);
+    assert!(stdout(&imported).contains("2 were created") && stdout(&imported).contains("2 rejected"), "{imported:?}");
+    // Export to a file in both formats; importing an export changes nothing.
+    for format in ["jsonl", "csv"] {
+        let file = format!("out.{format}");
+        let export = run(&["kb", "export", "--account", "acme", "--format", format, "--output", &file]);
+        assert!(export.status.success(), "{export:?}");
+        let text = std::fs::read_to_string(dir.join(&file)).unwrap();
+        assert!(text.contains("退款多久到账") && text.contains("faq-2"), "{text}");
+        let again = run(&["kb", "import", &file, "--account", "acme"]);
+        assert!(again.status.success(), "{again:?}");
+        assert!(stdout(&again).contains("0 were created, 0 were updated, 2 unchanged"), "{}", stdout(&again));
+    }
+    // Re-importing a changed file updates instead of duplicating.
+    std::fs::write(dir.join("kb.jsonl"), lines[0].replace("1-7", "3")).unwrap();
+    let updated = run(&["kb", "import", "kb.jsonl", "--account", "acme"]);
+    assert!(stdout(&updated).contains("1 were updated"), "{updated:?}");
+}
+
 fn tamper(store: &Store, dir: &Path) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {

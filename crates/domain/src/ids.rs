@@ -113,6 +113,12 @@ typed_id! {
     ConversationId,
     /// A message in a conversation.
     MessageId,
+    /// A knowledge-base category (a node of the category tree).
+    CategoryId,
+    /// A knowledge-base article.
+    ArticleId,
+    /// A FAQ entry of the knowledge base.
+    FaqId,
 }
 
 #[cfg(test)]

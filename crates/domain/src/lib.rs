@@ -7,6 +7,8 @@ pub mod entities;
 pub mod errors;
 pub mod events;
 pub mod ids;
+pub mod kb;
+pub mod kb_requests;
 pub mod permissions;
 pub mod requests;
 pub mod time;

@@ -43,6 +43,8 @@ permissions! {
     ConversationsAssign => "conversations.assign", "Assign conversations to any agent or team (within the data scope)";
     ChannelsRead => "channels.read", "See the account's channels";
     ChannelsManage => "channels.manage", "Create and change channels";
+    KbRead => "kb.read", "Read and search knowledge-base articles and FAQ entries, including drafts";
+    KbManage => "kb.manage", "Write, publish, archive, restore, import and export the knowledge base";
 }
 
 impl Serialize for Permission {
@@ -130,7 +132,9 @@ impl BuiltinRole {
     pub fn permissions(self) -> Vec<Permission> {
         use Permission::*;
         match self {
-            Self::Agent => vec![AccountRead, UsersRead, TeamsRead, TokensCreate, ConversationsReply, ChannelsRead],
+            Self::Agent => {
+                vec![AccountRead, UsersRead, TeamsRead, TokensCreate, ConversationsReply, ChannelsRead, KbRead]
+            }
             Self::Supervisor => vec![
                 AccountRead,
                 UsersRead,
@@ -140,6 +144,8 @@ impl BuiltinRole {
                 ConversationsReply,
                 ConversationsAssign,
                 ChannelsRead,
+                KbRead,
+                KbManage,
             ],
             Self::Admin => Permission::ALL.to_vec(),
         }

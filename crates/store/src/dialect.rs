@@ -28,6 +28,32 @@ pub fn split_ids(joined: Option<&str>) -> Vec<i64> {
     ids
 }
 
+/// Full-text candidates: `FROM`/`WHERE` text selecting `d.*` of `search_documents d` whose tokens
+/// contain any token of the query bound as `$1` (made by `text_query`).
+pub fn text_match(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "FROM search_fts JOIN search_documents d ON d.object_id = search_fts.rowid WHERE search_fts MATCH $1"
+        }
+        Backend::Postgres => "FROM search_documents d WHERE d.tsv @@ CAST($1 AS tsquery)",
+    }
+}
+
+/// The query for `text_match`: any of the tokens (an OR). Tokens are the tokenizer's (letters and
+/// digits), quoted anyway so no token can ever be read as an operator.
+pub fn text_query(backend: Backend, tokens: &[String]) -> String {
+    match backend {
+        Backend::Sqlite => {
+            tokens.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ")
+        }
+        Backend::Postgres => tokens
+            .iter()
+            .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +63,8 @@ mod tests {
         assert_eq!(split_ids(Some("3,1,2")), vec![1, 2, 3]);
         assert_eq!(split_ids(None), Vec::<i64>::new());
         assert!(join_ids(Backend::Postgres, "team_id").contains("string_agg"));
+        let tokens = vec!["退款".to_string(), "a\"b".to_string()];
+        assert_eq!(text_query(Backend::Sqlite, &tokens), "\"退款\" OR \"a\"\"b\"");
+        assert_eq!(text_query(Backend::Postgres, &tokens), "'退款' | 'a\"b'");
     }
 }

@@ -5,16 +5,56 @@ use crate::db::{Backend, Db};
 use crate::error::StoreError;
 use sqlx::Row;
 
+/// One step of the schema. `sql` is the text both backends run; where full-text search (or another
+/// dialect difference) needs its own SQL, `sqlite` / `postgres` run after it on that backend only.
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
     pub sql: &'static str,
+    pub sqlite: Option<&'static str>,
+    pub postgres: Option<&'static str>,
+}
+
+impl Migration {
+    /// The SQL texts to run on `backend`, in order.
+    pub fn statements(&self, backend: Backend) -> Vec<&'static str> {
+        let specific = match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        };
+        std::iter::once(self.sql).chain(specific).collect()
+    }
 }
 
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { version: 1, name: "foundation", sql: include_str!("../migrations/0001_foundation.sql") },
-    Migration { version: 3, name: "events", sql: include_str!("../migrations/0003_events.sql") },
-    Migration { version: 4, name: "conversations", sql: include_str!("../migrations/0004_conversations.sql") },
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/0001_foundation.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Migration {
+        version: 2,
+        name: "knowledge_base",
+        sql: include_str!("../migrations/0002_knowledge_base.sql"),
+        sqlite: Some(include_str!("../migrations/0002_search_sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0002_search_postgres.sql")),
+    },
+    Migration {
+        version: 3,
+        name: "events",
+        sql: include_str!("../migrations/0003_events.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Migration {
+        version: 4,
+        name: "conversations",
+        sql: include_str!("../migrations/0004_conversations.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +101,9 @@ impl Db {
         let mut applied = Vec::new();
         // Every known migration not applied yet, in order (branches may land out of order).
         for migration in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(migration.sql)).execute(&mut *tx).await?;
+            for sql in migration.statements(self.backend()) {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(migration.version)
                 .bind(migration.name)

@@ -7,5 +7,7 @@ mod crud;
 mod errors;
 mod events;
 mod isolation;
+mod kb;
+mod kb_search;
 mod permissions;
 pub mod support;

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use switchboard_app::{Actor, SignIn};
 use switchboard_domain::conversations::{AssignInput, ContactInput, NewChannelInput, NewConversationInput};
+use switchboard_domain::kb_requests::{ArticleInput, CategoryInput, FaqInput};
 use switchboard_domain::requests::{NewTokenInput, NewUserInput, RoleInput, TeamInput};
 
 /// (method, path, agent, supervisor, admin): may that role call it?
@@ -49,6 +50,35 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("POST", "/api/v1/conversations/{id}/assign", true, true, true),
     ("POST", "/api/v1/conversations/{id}/resolve", true, true, true),
     ("POST", "/api/v1/conversations/{id}/reopen", true, true, true),
+    ("GET", "/api/v1/kb/categories", true, true, true),
+    ("POST", "/api/v1/kb/categories", false, true, true),
+    ("POST", "/api/v1/kb/categories/reorder", false, true, true),
+    ("GET", "/api/v1/kb/categories/{id}", true, true, true),
+    ("PATCH", "/api/v1/kb/categories/{id}", false, true, true),
+    ("DELETE", "/api/v1/kb/categories/{id}", false, true, true),
+    ("GET", "/api/v1/kb/articles", true, true, true),
+    ("POST", "/api/v1/kb/articles", false, true, true),
+    ("GET", "/api/v1/kb/articles/{id}", true, true, true),
+    ("PATCH", "/api/v1/kb/articles/{id}", false, true, true),
+    ("DELETE", "/api/v1/kb/articles/{id}", false, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/publish", false, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/archive", false, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/feedback", true, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/view", true, true, true),
+    ("GET", "/api/v1/kb/articles/{id}/versions", true, true, true),
+    ("GET", "/api/v1/kb/articles/{id}/versions/{version}", true, true, true),
+    ("POST", "/api/v1/kb/articles/{id}/versions/{version}/restore", false, true, true),
+    ("GET", "/api/v1/kb/faq", true, true, true),
+    ("POST", "/api/v1/kb/faq", false, true, true),
+    ("POST", "/api/v1/kb/faq/import", false, true, true),
+    ("GET", "/api/v1/kb/faq/export", false, true, true),
+    ("GET", "/api/v1/kb/faq/{id}", true, true, true),
+    ("PATCH", "/api/v1/kb/faq/{id}", false, true, true),
+    ("DELETE", "/api/v1/kb/faq/{id}", false, true, true),
+    ("GET", "/api/v1/kb/faq/{id}/versions", true, true, true),
+    ("GET", "/api/v1/kb/faq/{id}/versions/{version}", true, true, true),
+    ("POST", "/api/v1/kb/faq/{id}/versions/{version}/restore", false, true, true),
+    ("GET", "/api/v1/kb/search", true, true, true),
 ];
 
 /// A channel of the tenant, for conversation fixtures.
@@ -79,6 +109,13 @@ pub async fn conversation_for(t: &TestApp, tenant: &Tenant, caller: &Caller, res
         t.app.resolve_conversation(&system, conversation.id).await.unwrap();
     }
     conversation.id.to_string()
+}
+
+/// Replaces the path parameters of a documented path (`{id}` with `id`, `{version}` with 1) and
+/// adds the query a endpoint cannot do without.
+pub fn fill(path: &str, id: &str) -> String {
+    let url = path.replace("{id}", id).replace("{version}", "1");
+    if url.ends_with("/kb/search") { format!("{url}?q=refund") } else { url }
 }
 
 /// Every (method, path) of the OpenAPI document.
@@ -137,6 +174,23 @@ pub async fn target(
         t.app.create_token(&system, &input).await.unwrap().token.id.to_string()
     } else if path.starts_with("/api/v1/conversations/") {
         conversation_for(t, tenant, caller, path.ends_with("/reopen")).await
+    } else if path.starts_with("/api/v1/kb/categories/") && path.contains("{id}") {
+        let input = CategoryInput { name: Some(format!("Category {n}")), ..Default::default() };
+        t.app.create_kb_category(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/kb/articles/") {
+        let input = ArticleInput {
+            title: Some(format!("Article {n}")),
+            body: Some("Returns within **7 days**.".into()),
+            ..Default::default()
+        };
+        t.app.create_kb_article(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/kb/faq/") && path.contains("{id}") {
+        let input = FaqInput {
+            question: Some(format!("Question {n}?")),
+            answer: Some("An answer.".into()),
+            ..Default::default()
+        };
+        t.app.create_kb_faq(&system, &input).await.unwrap().id.to_string()
     } else if path.starts_with("/api/v1/me/sessions/") {
         let email = t.app.get_user(&system, caller.user_id.parse().unwrap()).await.unwrap().email;
         let password = format!("{}-password-1", email.split('@').next().unwrap());
@@ -174,6 +228,21 @@ pub async fn target(
             Some(json!({ "text": "您好，我来帮您查一下", "client_id": format!("c-{n}") }))
         }
         ("POST", "/api/v1/conversations/{id}/assign") => Some(json!({ "assignee_id": caller.user_id })),
+        ("POST", "/api/v1/kb/categories") => Some(json!({ "name": format!("Category {n}") })),
+        ("POST", "/api/v1/kb/categories/reorder") => {
+            let input = CategoryInput { name: Some(format!("Sorted {n}")), ..Default::default() };
+            let id = t.app.create_kb_category(&system, &input).await.unwrap().id;
+            Some(json!({ "ids": [id] }))
+        }
+        ("PATCH", "/api/v1/kb/categories/{id}") => Some(json!({ "name": format!("Renamed {n}") })),
+        ("POST", "/api/v1/kb/articles") => Some(json!({ "title": format!("New article {n}"), "body": "# Hi" })),
+        ("PATCH", "/api/v1/kb/articles/{id}") => Some(json!({ "body": "Changed body" })),
+        ("POST", "/api/v1/kb/articles/{id}/feedback") => Some(json!({ "helpful": true })),
+        ("POST", "/api/v1/kb/faq") => Some(json!({ "question": format!("New question {n}?"), "answer": "Yes." })),
+        ("POST", "/api/v1/kb/faq/import") => Some(
+            json!({ "id": format!("ext-{n}"), "category": "orders", "question": "Q?", "answer": "A.", "lang": "en" }),
+        ),
+        ("PATCH", "/api/v1/kb/faq/{id}") => Some(json!({ "answer": "Changed answer." })),
         _ => None,
     };
     (id, body)
@@ -194,7 +263,7 @@ async fn every_endpoint_by_every_role(t: TestApp) {
             ("admin", &tenant.admin, admin),
         ] {
             let (id, body) = target(&t, &tenant, caller, method, path).await;
-            let url = path.replace("{id}", &id);
+            let url = fill(path, &id);
             let response = t.call(caller, Method::from_bytes(method.as_bytes()).unwrap(), &url, body).await;
             let status = response.status();
             let text = response.text().await.unwrap_or_default();

@@ -4,6 +4,7 @@
 mod account;
 mod audit;
 mod conversations;
+mod kb;
 mod me;
 pub mod reference;
 mod roles;
@@ -52,7 +53,8 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(roles::router())
             .merge(tokens::router())
             .merge(audit::router())
-            .merge(conversations::router()),
+            .merge(conversations::router())
+            .merge(kb::router()),
     )
 }
 
