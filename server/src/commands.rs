@@ -39,7 +39,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup(args) => backup(&config, args).await,
         Command::Bot(BotCommand::Eval { kb, questions, handoff }) => {
-            crate::bot::eval(&kb, &questions, handoff.as_deref())
+            crate::bot::eval(&kb, &questions, handoff.as_deref()).await
         }
         other => {
             let holder = format!("cli:{}:{}", std::process::id(), switchboard_store::now_ms());
