@@ -26,7 +26,8 @@ async fn entries_through_the_store(kb: &Path) -> anyhow::Result<Vec<FaqEntry>> {
     let db = Db::connect("sqlite::memory:", &DbOptions { pool_size: 1, ..Default::default() }).await?;
     db.migrate().await?;
     let app = App::new(db, AppSettings::default());
-    let account = NewAccountInput { name: Some("Bot evaluation".into()), slug: Some("eval".into()), ..Default::default() };
+    let account =
+        NewAccountInput { name: Some("Bot evaluation".into()), slug: Some("eval".into()), ..Default::default() };
     let admin = NewUserInput {
         name: Some("Evaluator".into()),
         email: Some("eval@example.invalid".into()),
@@ -38,7 +39,8 @@ async fn entries_through_the_store(kb: &Path) -> anyhow::Result<Vec<FaqEntry>> {
     let (account, _) = app.create_account(&account, &admin, &origin, false).await.map_err(explain)?;
     let actor = Actor::system(account.id, "bot eval");
     let text = std::fs::read_to_string(kb).with_context(|| format!("while reading {}", kb.display()))?;
-    let format = if kb.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { FaqFormat::Csv } else { FaqFormat::Jsonl };
+    let format =
+        if kb.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { FaqFormat::Csv } else { FaqFormat::Jsonl };
     let report = app.import_kb_faqs(&actor, &text, format, false, &mut |_, _| {}).await.map_err(explain)?;
     for error in &report.errors {
         eprintln!("{}:{}: {}", kb.display(), error.line, error.reason);
@@ -50,7 +52,8 @@ async fn entries_through_the_store(kb: &Path) -> anyhow::Result<Vec<FaqEntry>> {
     loop {
         let batch = app.list_kb_faqs(&actor, &filter, &page).await.map_err(explain)?;
         for faq in batch.data {
-            let category = faq.category_id.and_then(|id| categories.iter().find(|c| c.id == id)).map(|c| c.name.clone());
+            let category =
+                faq.category_id.and_then(|id| categories.iter().find(|c| c.id == id)).map(|c| c.name.clone());
             entries.push(FaqEntry {
                 id: faq.external_id.unwrap_or_else(|| faq.id.to_string()),
                 category: category.unwrap_or_default(),

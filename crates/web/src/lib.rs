@@ -11,6 +11,7 @@ pub mod i18n;
 mod ops;
 mod request_id;
 pub mod ui;
+pub mod ws;
 
 pub use auth::{Authenticated, SESSION_COOKIE};
 pub use error::{ApiError, ErrorBody};
@@ -77,6 +78,7 @@ pub fn router(state: WebState) -> Router {
         .merge(ui::router())
         .merge(assets::router())
         .merge(ops::router())
+        .merge(ws::router())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))

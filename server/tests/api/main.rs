@@ -10,4 +10,5 @@ mod isolation;
 mod kb;
 mod kb_search;
 mod permissions;
+mod realtime;
 pub mod support;
