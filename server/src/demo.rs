@@ -104,8 +104,11 @@ pub async fn fill(app: &App, args: &DemoArgs) -> anyhow::Result<()> {
         }
     }
     crate::demo_kb::fill(app, &actor).await.context("while filling the knowledge base")?;
+    let conversations =
+        crate::demo_inbox::fill(app, &actor, &team_ids).await.context("while opening demo conversations")?;
     println!(
-        "demo account `{}`: {} teams, {} people ({created} new). Demo users get random passwords: \
+        "demo account `{}`: {} teams, {} people ({created} new), {conversations} new customer conversations. \
+         Demo users get random passwords: \
          set one with `switchboard user reset-password --account {} --email EMAIL --password-file FILE`.",
         account.slug,
         TEAMS.len(),

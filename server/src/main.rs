@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod demo_inbox;
 mod demo_kb;
 mod kb;
 mod serve;

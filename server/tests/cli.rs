@@ -144,8 +144,13 @@ fn scripts_create_an_account_users_and_a_token_and_audit_verify_catches_tamperin
     assert!(stdout(&token).trim().starts_with("sbt_"));
     let demo = run(&["demo", "--account", "acme"]);
     assert!(demo.status.success(), "{demo:?}");
+    assert!(stdout(&demo).contains("8 new customer conversations"), "{}", stdout(&demo));
     let again = run(&["demo", "--account", "acme"]);
-    assert!(stdout(&again).contains("(0 new)"), "demo is idempotent: {}", stdout(&again));
+    let again = stdout(&again);
+    assert!(
+        again.contains("(0 new)") && again.contains(", 0 new customer conversations"),
+        "demo is idempotent: {again}"
+    );
     let example = stdout(&run(&["config", "example"]));
     assert!(example.contains("[database]") && example.contains("session_idle_minutes"));
 
