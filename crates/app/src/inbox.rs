@@ -279,17 +279,7 @@ impl App {
             conversation.team_id = Some(team);
         }
         conversation.updated_at = now();
-        inbox::update_conversation(&mut tx, actor.account_id, &conversation).await?;
-        self.emit(
-            &mut tx,
-            actor.account_id,
-            "conversation.updated",
-            serde_json::to_value(&conversation).unwrap_or_default(),
-        )
-        .await?;
-        tx.commit().await?;
-        self.committed(actor.account_id);
-        Ok(conversation)
+        self.save_conversation(tx, actor, conversation).await
     }
 
     pub async fn resolve_conversation(&self, actor: &Actor, id: ConversationId) -> Result<Conversation, AppError> {
@@ -311,14 +301,19 @@ impl App {
         conversation.status = next.map_err(|e| AppError::field("status", e.to_string()))?;
         conversation.resolved_at = if resolve { Some(at) } else { None };
         conversation.updated_at = at;
+        self.save_conversation(tx, actor, conversation).await
+    }
+
+    /// Saves a changed conversation with its `conversation.updated` event and commits.
+    async fn save_conversation(
+        &self,
+        mut tx: switchboard_store::WriteTx,
+        actor: &Actor,
+        conversation: Conversation,
+    ) -> Result<Conversation, AppError> {
         inbox::update_conversation(&mut tx, actor.account_id, &conversation).await?;
-        self.emit(
-            &mut tx,
-            actor.account_id,
-            "conversation.updated",
-            serde_json::to_value(&conversation).unwrap_or_default(),
-        )
-        .await?;
+        let payload = serde_json::to_value(&conversation).unwrap_or_default();
+        self.emit(&mut tx, actor.account_id, "conversation.updated", payload).await?;
         tx.commit().await?;
         self.committed(actor.account_id);
         Ok(conversation)
