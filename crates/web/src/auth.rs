@@ -93,14 +93,19 @@ async fn form_token(request: Request, limit: usize) -> Result<(Request, Option<S
 
 pub async fn authenticate(State(state): State<WebState>, mut request: Request, next: Next) -> Response {
     let client = client_info(&request, &state);
-    let headers = request.headers().clone();
+    // Only what is needed from the headers, so the request can be rebuilt around a read body.
+    let headers = request.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .map(|v| v.trim().to_string());
+    let session = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    let pre_session = cookie(headers, PRE_SESSION_COOKIE).map(str::to_string);
+    let csrf_header = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let form = is_form(headers);
     let unsafe_method = is_unsafe(request.method());
-    if let Some(secret) = bearer {
+    if let Some(secret) = &bearer {
         match state.app.authenticate_token(secret, &client.ip, &client.user_agent).await {
             Ok(actor) => {
                 request.extensions_mut().insert(Authenticated { actor, csrf_token: None });
@@ -110,12 +115,12 @@ pub async fn authenticate(State(state): State<WebState>, mut request: Request, n
             }
             Err(other) => return ApiError::from(other).into_response(),
         }
-    } else if let Some(secret) = cookie(&headers, SESSION_COOKIE) {
+    } else if let Some(secret) = &session {
         match state.app.authenticate_session(secret, &client.ip, &client.user_agent).await {
             Ok((actor, csrf)) => {
                 if unsafe_method {
-                    let mut sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
-                    if sent.is_none() && is_form(&headers) {
+                    let mut sent = csrf_header;
+                    if sent.is_none() && form {
                         match form_token(request, state.config.max_body_bytes).await {
                             Ok((rebuilt, token)) => {
                                 request = rebuilt;
@@ -135,16 +140,15 @@ pub async fn authenticate(State(state): State<WebState>, mut request: Request, n
         }
     }
     let authenticated = request.extensions().get::<Authenticated>().is_some();
-    if unsafe_method && !authenticated && bearer.is_none() && is_form(&headers) {
-        let expected = cookie(&headers, PRE_SESSION_COOKIE).map(str::to_string);
+    if unsafe_method && !authenticated && bearer.is_none() && form {
+        let expected = pre_session;
         match form_token(request, state.config.max_body_bytes).await {
             Ok((rebuilt, sent)) => {
                 request = rebuilt;
                 let ok = matches!((&expected, &sent), (Some(e), Some(s)) if !e.is_empty() && same(e, s));
                 if !ok {
                     // A page form posted after its session ended: back to sign-in rather than an error.
-                    let stale_session = cookie(&headers, SESSION_COOKIE).is_some();
-                    if stale_session && !request.uri().path().starts_with("/api/") {
+                    if session.is_some() && !request.uri().path().starts_with("/api/") {
                         return axum::response::Redirect::to("/login").into_response();
                     }
                     return ApiError::CsrfFailed.into_response();

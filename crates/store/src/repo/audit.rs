@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use switchboard_domain::audit::{AuditFields, GENESIS_HASH, chain_hash};
 use switchboard_domain::entities::{ActorKind, AuditEntry};
 use switchboard_domain::requests::AuditFilter;
-use switchboard_domain::{AccountId, AuditEntryId, Timestamp};
+use switchboard_domain::{AccountId, AuditEntryId};
 
 /// What an app service records; the store adds the sequence and the hashes.
 #[derive(Debug, Clone, Default)]
@@ -246,9 +246,4 @@ pub async fn verify(conn: &mut AnyConnection, account: AccountId) -> Result<(i64
         }
     }
     Ok((expected_seq - 1, None))
-}
-
-/// The timestamp of a record for display.
-pub fn record_time(r: &AuditRecord) -> Timestamp {
-    Timestamp::from_unix_ms(r.at)
 }

@@ -119,15 +119,8 @@ pub async fn get_many(conn: &mut AnyConnection, account: AccountId, ids: &[i64])
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {COLUMNS} FROM kb_faqs WHERE account_id = $1 AND id IN ({})",
-        super::placeholders(2, ids.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64());
-    for id in ids {
-        query = query.bind(*id);
-    }
-    query.fetch_all(conn).await?.iter().map(faq).collect()
+    let sql = format!("SELECT {COLUMNS} FROM kb_faqs WHERE account_id = $1 AND id IN ({{ids}})");
+    super::with_ids(&sql, account, ids).fetch_all(conn).await?.iter().map(faq).collect()
 }
 
 pub async fn list(

@@ -18,9 +18,17 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
-/// `$first, $first+1, ...` placeholders for an IN list of `count` values.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+/// A query whose `{ids}` becomes `$2, $3, ...` for the given ids, with `$1` bound to the account:
+/// `with_ids("SELECT id FROM teams WHERE account_id = $1 AND id IN ({ids})", account, ids)`.
+/// An empty IN list is not valid SQL: callers return early when there are no ids.
+pub(crate) fn with_ids(
+    sql: &str,
+    account: switchboard_domain::AccountId,
+    ids: &[i64],
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let list = (2..2 + ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql.replace("{ids}", &list))).bind(account.as_i64());
+    ids.iter().fold(query, |query, id| query.bind(*id))
 }
 
 /// `text` escaped for a LIKE pattern (`%`, `_` and `\` match themselves); use `ESCAPE '\'`.

@@ -1,4 +1,3 @@
-use super::placeholders;
 use crate::error::StoreError;
 use crate::rows::{get, time};
 use sqlx::AnyConnection;
@@ -28,14 +27,9 @@ async fn with_members(
     if teams.is_empty() {
         return Ok(teams);
     }
-    let sql = format!(
-        "SELECT team_id, user_id FROM team_members WHERE account_id = $1 AND team_id IN ({}) ORDER BY user_id",
-        placeholders(2, teams.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64());
-    for t in &teams {
-        query = query.bind(t.id.as_i64());
-    }
+    let ids: Vec<i64> = teams.iter().map(|t| t.id.as_i64()).collect();
+    let sql = "SELECT team_id, user_id FROM team_members WHERE account_id = $1 AND team_id IN ({ids}) ORDER BY user_id";
+    let query = super::with_ids(sql, account, &ids);
     let mut members: HashMap<i64, Vec<UserId>> = HashMap::new();
     for row in query.fetch_all(conn).await? {
         members.entry(get(&row, "team_id")?).or_default().push(UserId::from_i64(get(&row, "user_id")?));
@@ -133,12 +127,9 @@ pub async fn existing_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT id FROM teams WHERE account_id = $1 AND id IN ({})", placeholders(2, ids.len()));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64());
-    for id in ids {
-        query = query.bind(id.as_i64());
-    }
-    let rows = query.fetch_all(conn).await?;
+    let ids: Vec<i64> = ids.iter().map(|id| id.as_i64()).collect();
+    let sql = "SELECT id FROM teams WHERE account_id = $1 AND id IN ({ids})";
+    let rows = super::with_ids(sql, account, &ids).fetch_all(conn).await?;
     rows.iter().map(|r| Ok(TeamId::from_i64(get(r, "id")?))).collect()
 }
 
@@ -151,12 +142,9 @@ pub async fn existing_user_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT id FROM users WHERE account_id = $1 AND id IN ({})", placeholders(2, ids.len()));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64());
-    for id in ids {
-        query = query.bind(id.as_i64());
-    }
-    let rows = query.fetch_all(conn).await?;
+    let ids: Vec<i64> = ids.iter().map(|id| id.as_i64()).collect();
+    let sql = "SELECT id FROM users WHERE account_id = $1 AND id IN ({ids})";
+    let rows = super::with_ids(sql, account, &ids).fetch_all(conn).await?;
     rows.iter().map(|r| Ok(UserId::from_i64(get(r, "id")?))).collect()
 }
 
