@@ -1,6 +1,8 @@
 //! `switchboard-bench`: measures a running Switchboard from outside, the way users meet it.
 //! Loops are bounded (a duration or a count) and targets are given explicitly (use 127.0.0.1).
 
+mod chat;
+mod histogram;
 mod http_load;
 mod report;
 mod startup;
@@ -20,6 +22,9 @@ enum Command {
     Http(http_load::HttpArgs),
     /// Cold start to serving: start the binary on an existing database until /healthz answers.
     Startup(startup::StartupArgs),
+    /// Customer and agent WebSocket connections: delivery latency, lost and duplicated messages,
+    /// durable message rate, memory per connection (`--mode idle`: connections only).
+    Chat(chat::ChatArgs),
 }
 
 #[tokio::main]
@@ -27,5 +32,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Http(args) => http_load::run(args).await,
         Command::Startup(args) => startup::run(args).await,
+        Command::Chat(args) => chat::run(args).await,
     }
 }

@@ -8,11 +8,8 @@ use crate::commands::explain;
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
-use switchboard_app::{Actor, App, AppSettings, FaqFormat, PageRequest};
-use switchboard_domain::kb::KbStatus;
+use switchboard_app::{Actor, App, AppSettings, FaqFormat};
 use switchboard_domain::requests::{NewAccountInput, NewUserInput};
-use switchboard_domain::values::Locale;
-use switchboard_store::repo::kb_faqs::FaqFilter;
 use switchboard_store::{Db, DbOptions};
 use switchboard_text::{EvalQuestion, FaqBot, FaqEntry, evaluate, parse_jsonl};
 
@@ -45,33 +42,7 @@ async fn entries_through_the_store(kb: &Path) -> anyhow::Result<Vec<FaqEntry>> {
     for error in &report.errors {
         eprintln!("{}:{}: {}", kb.display(), error.line, error.reason);
     }
-    let categories = app.list_kb_categories(&actor).await.map_err(explain)?;
-    let filter = FaqFilter { status: Some(KbStatus::Published), ..Default::default() };
-    let mut entries = Vec::new();
-    let mut page = PageRequest { cursor: None, limit: Some(PageRequest::MAX_LIMIT) };
-    loop {
-        let batch = app.list_kb_faqs(&actor, &filter, &page).await.map_err(explain)?;
-        for faq in batch.data {
-            let category =
-                faq.category_id.and_then(|id| categories.iter().find(|c| c.id == id)).map(|c| c.name.clone());
-            entries.push(FaqEntry {
-                id: faq.external_id.unwrap_or_else(|| faq.id.to_string()),
-                category: category.unwrap_or_default(),
-                question: faq.question,
-                similar: faq.similar,
-                answer: faq.answer,
-                lang: match faq.locale {
-                    Locale::ZhCn => "zh".into(),
-                    Locale::En => "en".into(),
-                },
-            });
-        }
-        match batch.next_cursor {
-            Some(cursor) => page.cursor = Some(cursor),
-            None => break,
-        }
-    }
-    Ok(entries)
+    app.faq_entries(account.id).await.map_err(explain)
 }
 
 pub async fn eval(kb: &Path, questions: &Path, handoff: Option<&Path>) -> anyhow::Result<ExitCode> {

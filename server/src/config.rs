@@ -11,7 +11,7 @@ pub const EXAMPLE: &str = include_str!("../switchboard.example.toml");
 
 /// The top-level keys of the configuration.
 const CONFIG_ROOTS: &[&str] =
-    &["listen", "public_url", "database_url", "redis_url", "database", "security", "http", "log"];
+    &["listen", "public_url", "database_url", "redis_url", "database", "security", "http", "attachments", "log"];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -23,6 +23,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub security: SecurityConfig,
     pub http: HttpConfig,
+    pub attachments: AttachmentsConfig,
     pub log: LogConfig,
 }
 
@@ -55,6 +56,8 @@ pub fn redact_url(url: &str) -> String {
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub pool_size: u32,
+    /// Days the event outbox keeps delivered events (0: until the next hourly pruning).
+    pub outbox_retention_days: i64,
     pub sqlite_synchronous: String,
     pub postgres_schema: String,
 }
@@ -69,6 +72,7 @@ pub struct SecurityConfig {
     pub sign_in_window_minutes: i64,
     pub sign_in_lockout_minutes: i64,
     pub credential_cache_seconds: u64,
+    pub new_visitors_per_ip_per_minute: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,6 +81,21 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     pub request_timeout_seconds: u64,
     pub trust_forwarded_for: bool,
+}
+
+/// Where uploaded files are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentsConfig {
+    /// `database` (default; every node sees every file) or `disk` (a directory all nodes share).
+    pub storage: String,
+    pub directory: String,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        Self { storage: "database".into(), directory: "data/attachments".into() }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,6 +115,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             security: SecurityConfig::default(),
             http: HttpConfig::default(),
+            attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -103,7 +123,12 @@ impl Default for Config {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { pool_size: 10, sqlite_synchronous: "normal".into(), postgres_schema: String::new() }
+        Self {
+            pool_size: 10,
+            outbox_retention_days: 7,
+            sqlite_synchronous: "normal".into(),
+            postgres_schema: String::new(),
+        }
     }
 }
 
@@ -117,6 +142,7 @@ impl Default for SecurityConfig {
             sign_in_window_minutes: 15,
             sign_in_lockout_minutes: 15,
             credential_cache_seconds: 2,
+            new_visitors_per_ip_per_minute: 60,
         }
     }
 }
@@ -180,7 +206,16 @@ impl Config {
         );
         anyhow::ensure!(matches!(self.log.format.as_str(), "text" | "json"), "log.format must be \"text\" or \"json\"");
         anyhow::ensure!(self.database.pool_size >= 1, "database.pool_size must be at least 1");
+        anyhow::ensure!(self.database.outbox_retention_days >= 0, "database.outbox_retention_days must be 0 or more");
         anyhow::ensure!(self.http.max_body_bytes >= 1024, "http.max_body_bytes must be at least 1024");
+        anyhow::ensure!(
+            matches!(self.attachments.storage.as_str(), "database" | "disk"),
+            "attachments.storage must be \"database\" or \"disk\""
+        );
+        anyhow::ensure!(
+            self.attachments.storage != "disk" || !self.attachments.directory.trim().is_empty(),
+            "attachments.directory is required when attachments.storage is \"disk\""
+        );
         Ok(())
     }
 
@@ -209,6 +244,9 @@ impl Config {
                 lockout_seconds: s.sign_in_lockout_minutes * 60,
             },
             credential_cache_seconds: s.credential_cache_seconds,
+            new_visitors_per_ip_per_minute: s.new_visitors_per_ip_per_minute,
+            attachments_dir: (self.attachments.storage == "disk")
+                .then(|| std::path::PathBuf::from(self.attachments.directory.trim())),
         }
     }
 

@@ -94,8 +94,8 @@ pub async fn fill(app: &App, actor: &Actor, team_ids: &[TeamId]) -> anyhow::Resu
             app.assign_conversation(actor, conversation.id, &assign).await.map_err(explain)?;
             let message = NewMessageInput {
                 text: Some((*reply).into()),
-                private: None,
                 client_id: Some(format!("demo-{}", conversation.id)),
+                ..Default::default()
             };
             app.send_message(actor, conversation.id, &message).await.map_err(explain)?;
         }

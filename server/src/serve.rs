@@ -43,6 +43,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let holder = format!("{}:{}:{}", hostname(), std::process::id(), switchboard_store::now_ms());
     let app = open_app(&config, &holder).await?;
+    app.reset_node_presence().await.context("while resetting this node's presence")?;
     let state = switchboard_web::WebState::new(app.clone(), config.web_config());
     let router = switchboard_web::router(state);
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -69,11 +70,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         }
     });
+    let prune_app = app.clone();
+    let keep_days = config.database.outbox_retention_days;
+    let pruning = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match prune_app.prune_outbox(keep_days).await {
+                Ok(0) => {}
+                Ok(gone) => tracing::info!(gone, keep_days, "pruned delivered events from the outbox"),
+                Err(error) => tracing::warn!(%error, "could not prune the outbox"),
+            }
+        }
+    });
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("while serving")?;
     renewal.abort();
+    pruning.abort();
     events.abort();
     let _ = app.db().release_node(&holder).await;
     app.db().close().await;

@@ -45,9 +45,9 @@ fn command(url: &str, schema: &Option<String>, dir: &std::path::Path) -> Command
     command
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(18_555)
-}
+#[path = "common/ports.rs"]
+mod ports;
+use ports::free_port;
 
 async fn start(url: &str, schema: &Option<String>, dir: &std::path::Path, port: u16) -> Server {
     let child = command(url, schema, dir)

@@ -3,6 +3,8 @@
 //! and on PostgreSQL when SWITCHBOARD_TEST_POSTGRES_URL is set (a fresh schema per run).
 
 mod browser;
+mod widget_e2e;
+mod workspace_browser;
 
 use browser::{Driver, Session, WAIT, free_port, temp_dir};
 use std::path::PathBuf;
@@ -14,6 +16,8 @@ struct Server {
     child: Child,
     base: String,
     dir: PathBuf,
+    database_url: String,
+    postgres_schema: Option<String>,
 }
 
 impl Server {
@@ -36,7 +40,7 @@ impl Server {
             command.env("SWITCHBOARD_DATABASE__POSTGRES_SCHEMA", schema);
         }
         let child = command.spawn().expect("the switchboard binary starts");
-        let mut server = Server { child, base: format!("http://{listen}"), dir };
+        let mut server = Server { child, base: format!("http://{listen}"), dir, database_url, postgres_schema };
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -63,6 +67,23 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Runs a `switchboard` subcommand on the server's database; panics when it fails.
+    fn cli(&self, args: &[&str]) -> String {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("SWITCHBOARD_DATABASE_URL", &self.database_url)
+            .env("SWITCHBOARD_LOG__LEVEL", "warn")
+            .env_remove("SWITCHBOARD_PASSWORD");
+        if let Some(schema) = &self.postgres_schema {
+            command.env("SWITCHBOARD_DATABASE__POSTGRES_SCHEMA", schema);
+        }
+        let output = command.output().expect("run switchboard");
+        assert!(output.status.success(), "switchboard {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 }
 
@@ -248,6 +269,30 @@ async fn browser_setup_agent_and_languages_on_postgres() {
     let schema = format!("e2e_{now}_{:08x}", rand::random::<u32>());
     let server = Server::start(Some(url.clone()), Some(schema.clone())).await;
     admin_adds_an_agent_who_works_in_chinese(&server).await;
+    drop(server);
+    drop_schemas(&url, Some(&schema)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_workspace_on_sqlite() {
+    let server = Server::start(None, None).await;
+    workspace_browser::agent_answers_a_new_conversation_live(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_workspace_on_postgres() {
+    let Some(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+        assert!(
+            std::env::var("SWITCHBOARD_TEST_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "SWITCHBOARD_TEST_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES_URL is not set"
+        );
+        println!("skipped: SWITCHBOARD_TEST_POSTGRES_URL not set");
+        return;
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let schema = format!("e2e_{now}_{:08x}", rand::random::<u32>());
+    let server = Server::start(Some(url.clone()), Some(schema.clone())).await;
+    workspace_browser::agent_answers_a_new_conversation_live(&server).await;
     drop(server);
     drop_schemas(&url, Some(&schema)).await;
 }

@@ -21,6 +21,10 @@ pub enum AppError {
     Throttled { retry_after_seconds: i64 },
     #[error("{0}")]
     BadRequest(String),
+    #[error("the file is larger than the limit of {limit} bytes")]
+    TooLarge { limit: i64 },
+    #[error("the server is busy; retry in a moment")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -50,6 +54,8 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::Conflict(field) => AppError::Conflict(FieldErrors::single(field, "is already taken")),
             StoreError::NotFound => AppError::NotFound,
+            // Every database connection stayed taken for the pool's whole wait: overload, not a fault.
+            StoreError::Sqlx(switchboard_store::SqlxError::PoolTimedOut) => AppError::Busy,
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -17,7 +17,7 @@ fn now() -> Timestamp {
 const MESSAGE_PAGE: i64 = 200;
 
 impl App {
-    async fn emit(
+    pub(crate) async fn emit(
         &self,
         conn: &mut AnyConnection,
         account: AccountId,
@@ -39,17 +39,23 @@ impl App {
         actor.require(Permission::ChannelsManage)?;
         let (name, kind) = input.validate()?;
         let at = now();
+        let widget = kind == ChannelKind::WebWidget;
         let channel = Channel {
             id: ChannelId::from_i64(self.db().new_id()),
             kind,
             name: name.to_string(),
             active: true,
+            public_key: widget.then(crate::widget::new_public_key),
+            identity_secret: widget.then(|| crate::tokens::new_secret(crate::widget::IDENTITY_SECRET_PREFIX)),
+            settings: Default::default(),
             created_at: at,
             updated_at: at,
         };
         let mut tx = self.db().begin().await?;
         inbox::insert_channel(&mut tx, actor.account_id, &channel).await?;
-        record(self, &mut tx, actor, "channel.create", ("channel", Some(channel.id.as_i64())), NOTHING, Some(&channel))
+        let mut shown = channel.clone();
+        shown.identity_secret = None;
+        record(self, &mut tx, actor, "channel.create", ("channel", Some(channel.id.as_i64())), NOTHING, Some(&shown))
             .await?;
         tx.commit().await?;
         self.committed(actor.account_id);
@@ -88,7 +94,10 @@ impl App {
                             id: ContactId::from_i64(self.db().new_id()),
                             name: name.to_string(),
                             email,
+                            phone: None,
                             external_id,
+                            verified: false,
+                            attributes: Default::default(),
                             created_at: at,
                             updated_at: at,
                         };
@@ -102,12 +111,23 @@ impl App {
             id: ConversationId::from_i64(self.db().new_id()),
             channel_id: new.channel_id,
             contact_id: contact.id,
+            contact_name: contact.name.clone(),
+            contact_verified: contact.verified,
             status: ConversationStatus::Open,
             assignee_id: None,
+            assignee_name: None,
             team_id: new.team_id,
             priority: new.priority,
             tags: new.tags,
             last_seq: 0,
+            customer_read_seq: 0,
+            agent_read_seq: 0,
+            page_url: None,
+            page_title: None,
+            locale: None,
+            prechat: Default::default(),
+            last_message: None,
+            bot: None,
             created_at: at,
             updated_at: at,
             last_message_at: None,
@@ -131,7 +151,10 @@ impl App {
                     seq,
                     author_kind: AuthorKind::Customer,
                     author_id: Some(contact.id.as_i64()),
+                    author_name: contact.name.clone(),
                     text,
+                    attachments: Vec::new(),
+                    bot: None,
                     private: false,
                     client_id: None,
                     created_at: at,
@@ -146,6 +169,7 @@ impl App {
                 .await?;
                 conversation.last_seq = seq;
                 conversation.last_message_at = Some(at);
+                conversation.last_message = Some(message.text.chars().take(200).collect());
                 Some(message)
             }
             None => None,
@@ -197,7 +221,7 @@ impl App {
     ) -> Result<Vec<Message>, AppError> {
         self.get_conversation(actor, id).await?;
         let mut conn = self.db().read().await?;
-        Ok(inbox::list_messages(&mut conn, actor.account_id, id, after_seq.max(0), MESSAGE_PAGE).await?)
+        Ok(inbox::list_messages(&mut conn, actor.account_id, id, after_seq.max(0), MESSAGE_PAGE, true).await?)
     }
 
     /// An agent's reply or internal note. Idempotent: a resend with the same `client_id` returns the
@@ -216,35 +240,133 @@ impl App {
         let mut conversation =
             inbox::get_conversation(&mut tx, actor.account_id, user, scope, id).await?.ok_or(AppError::NotFound)?;
         // Taking the sequence locks the conversation: a concurrent resend waits here, then finds ours.
-        let seq = inbox::next_seq(&mut tx, actor.account_id, id, at).await?;
+        let seq = inbox::next_seq_read_by(&mut tx, actor.account_id, id, at, new.from_customer).await?;
         if let Some(client_id) = &new.client_id
             && let Some(existing) = inbox::message_by_client_id(&mut tx, actor.account_id, id, client_id).await?
         {
             tx.rollback().await?;
             return Ok((existing, false));
         }
+        let message_id = MessageId::from_i64(self.db().new_id());
+        let uploader = ("user", user.map(|u| u.as_i64()).unwrap_or(0));
+        let attachments =
+            self.attach(&mut tx, actor.account_id, uploader, &conversation, message_id, &new.attachments).await?;
+        let (author_kind, author_id, author_name) = if new.from_customer {
+            let channel = inbox::get_channel(&mut tx, actor.account_id, conversation.channel_id).await?;
+            if channel.is_none_or(|c| c.kind != ChannelKind::Api) {
+                return Err(AppError::field(
+                    "from_customer",
+                    "only an api channel's conversations take customer messages",
+                ));
+            }
+            (AuthorKind::Customer, Some(conversation.contact_id.as_i64()), conversation.contact_name.clone())
+        } else if let Some(user) = user {
+            (AuthorKind::Agent, Some(user.as_i64()), actor.name.clone())
+        } else {
+            (AuthorKind::System, None, actor.name.clone())
+        };
         let message = Message {
-            id: MessageId::from_i64(self.db().new_id()),
+            id: message_id,
             conversation_id: id,
             seq,
-            author_kind: if user.is_some() { AuthorKind::Agent } else { AuthorKind::System },
-            author_id: user.map(|u| u.as_i64()),
+            author_kind,
+            author_id,
+            author_name,
             text: new.text,
+            attachments,
+            bot: None,
             private: new.private,
             client_id: new.client_id,
             created_at: at,
         };
         inbox::insert_message(&mut tx, actor.account_id, &message).await?;
-        if !message.private && message.author_kind == AuthorKind::Agent && conversation.first_response_at.is_none() {
-            conversation.first_response_at = Some(at);
+        let by_customer = author_kind == AuthorKind::Customer;
+        let status = if by_customer { conversation.status.on_customer_message() } else { conversation.status };
+        let first_response =
+            !message.private && author_kind == AuthorKind::Agent && conversation.first_response_at.is_none();
+        let reopened = status != conversation.status;
+        if first_response || reopened {
+            if first_response {
+                conversation.first_response_at = Some(at);
+            }
+            if reopened {
+                conversation.status = status;
+                conversation.resolved_at = None;
+            }
             conversation.updated_at = at;
+            conversation.last_seq = seq;
+            conversation.last_message_at = Some(at);
+            conversation.last_message = Some(message.text.chars().take(200).collect());
             inbox::update_conversation(&mut tx, actor.account_id, &conversation).await?;
+            if reopened {
+                let payload = serde_json::to_value(&conversation).unwrap_or_default();
+                self.emit(&mut tx, actor.account_id, "conversation.updated", payload).await?;
+            }
         }
         self.emit(&mut tx, actor.account_id, "message.created", serde_json::to_value(&message).unwrap_or_default())
             .await?;
         tx.commit().await?;
         self.committed(actor.account_id);
         Ok((message, true))
+    }
+
+    /// An agent has read the conversation up to `seq`; everyone following it is told.
+    pub async fn mark_conversation_read(&self, actor: &Actor, id: ConversationId, seq: i64) -> Result<i64, AppError> {
+        actor.require(Permission::ConversationsReply)?;
+        let (user, scope) = Self::scope(actor);
+        let mut tx = self.db().begin().await?;
+        let conversation =
+            inbox::get_conversation(&mut tx, actor.account_id, user, scope, id).await?.ok_or(AppError::NotFound)?;
+        if seq <= conversation.agent_read_seq {
+            tx.rollback().await?;
+            return Ok(conversation.agent_read_seq);
+        }
+        let read = inbox::mark_read(&mut tx, actor.account_id, id, false, seq).await?;
+        let payload = serde_json::json!({"conversation_id": id, "by": "agent", "seq": read});
+        self.emit(&mut tx, actor.account_id, "conversation.read", payload).await?;
+        tx.commit().await?;
+        self.committed(actor.account_id);
+        Ok(read)
+    }
+
+    /// A contact with their channels and the conversations of theirs the actor may see; a contact
+    /// with none of those is not found (unless the actor sees the whole account).
+    pub async fn get_contact(&self, actor: &Actor, id: ContactId) -> Result<ContactDetail, AppError> {
+        actor.require(Permission::ConversationsReply)?;
+        let (user, scope) = Self::scope(actor);
+        let mut conn = self.db().read().await?;
+        let contact = inbox::get_contact(&mut conn, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
+        let mut conversations = Vec::new();
+        for c in inbox::contact_conversations(&mut conn, actor.account_id, id, 50).await? {
+            if scope == DataScope::Account
+                || inbox::get_conversation(&mut conn, actor.account_id, user, scope, c.id).await?.is_some()
+            {
+                conversations.push(c);
+            }
+        }
+        if conversations.is_empty() && scope != DataScope::Account {
+            return Err(AppError::NotFound);
+        }
+        let mut channels: Vec<Channel> = Vec::new();
+        for c in &conversations {
+            if !channels.iter().any(|ch| ch.id == c.channel_id)
+                && let Some(channel) = inbox::get_channel(&mut conn, actor.account_id, c.channel_id).await?
+            {
+                channels.push(channel);
+            }
+        }
+        let channels = channels.into_iter().map(|c| ChannelSummary { id: c.id, name: c.name, kind: c.kind }).collect();
+        let conversations = conversations
+            .into_iter()
+            .map(|c| ContactConversation {
+                id: c.id,
+                status: c.status,
+                channel_id: c.channel_id,
+                created_at: c.created_at,
+                last_message_at: c.last_message_at,
+            })
+            .collect();
+        Ok(ContactDetail { contact, channels, conversations })
     }
 
     /// Assigns to an agent and/or a team. Taking a conversation oneself needs `conversations.reply`;

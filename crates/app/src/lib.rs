@@ -4,11 +4,15 @@
 
 pub mod accounts;
 mod actor;
+mod assist;
+mod attachments;
 mod audit;
 mod auth;
+mod bot;
 mod credential_cache;
 mod error;
 mod events;
+mod help_center;
 mod inbox;
 mod kb_articles;
 mod kb_categories;
@@ -19,23 +23,35 @@ mod kb_import;
 mod kb_search;
 mod page;
 mod passwords;
+mod presence;
 mod roles;
 mod teams;
 mod tokens;
 mod users;
+mod visitors;
+mod widget;
 
 pub use actor::{Actor, Principal};
+pub use assist::{FaqSuggestion, Suggestions};
+pub use attachments::{Download, Uploader};
 pub use audit::AuditExport;
 pub use auth::{SignIn, SignedIn};
 pub use error::AppError;
-pub use events::REDIS_CHANNEL;
+pub use events::{REDIS_CHANNEL, Signal};
+pub use help_center::{
+    HELP_QUERY_MAX_CHARS, HelpAccount, HelpArticleLink, HelpArticlePage, HelpCategoryLink, HelpCategoryPage, HelpHit,
+    HelpHome, HelpSearchResults,
+};
 pub use kb_import::{FaqExport, FaqFormat};
 pub use kb_search::KbSearch;
 pub use page::{Page, PageRequest};
+pub use presence::{PRESENCE_STATES, PresenceEntry};
 pub use switchboard_store::repo::kb_articles::ArticleFilter;
 pub use switchboard_store::repo::kb_faqs::FaqFilter;
 pub use switchboard_store::repo::users::UserFilter;
 pub use tokens::CreatedToken;
+pub use visitors::{IdentityClaim, PageInfo, Visitor, VisitorHello, VisitorMessageInput};
+pub use widget::{WidgetConfig, WidgetPublicConfig};
 
 use std::sync::Arc;
 use switchboard_store::Db;
@@ -65,6 +81,10 @@ pub struct AppSettings {
     /// How long this node may reuse a credential lookup (0: never). Changes made on this node
     /// clear it at once; another node's are seen within this time.
     pub credential_cache_seconds: u64,
+    /// Where uploaded files are kept: this directory, or the database when None.
+    pub attachments_dir: Option<std::path::PathBuf>,
+    /// New widget visitors one IP address may start per minute (0: no limit).
+    pub new_visitors_per_ip_per_minute: i64,
 }
 
 impl Default for AppSettings {
@@ -74,6 +94,8 @@ impl Default for AppSettings {
             session_absolute_seconds: 7 * 24 * 3600,
             sign_in: SignInLimits::default(),
             credential_cache_seconds: 2,
+            attachments_dir: None,
+            new_visitors_per_ip_per_minute: 60,
         }
     }
 }
@@ -85,6 +107,12 @@ pub struct App {
     settings: Arc<AppSettings>,
     credentials: Arc<credential_cache::CredentialCache>,
     hub: Arc<events::HubHandle>,
+    /// The key of signed file links, read (or made) on first use.
+    file_key: Arc<tokio::sync::OnceCell<String>>,
+    /// Each account's FAQ bot, built on first use and dropped when its FAQ changes.
+    bots: Arc<
+        std::sync::Mutex<std::collections::HashMap<switchboard_domain::AccountId, Arc<switchboard_text::bot::FaqBot>>>,
+    >,
 }
 
 impl App {
@@ -95,6 +123,8 @@ impl App {
             settings: Arc::new(settings),
             credentials: Arc::new(credential_cache::CredentialCache::new(ttl)),
             hub: Arc::new(events::HubHandle::new()),
+            file_key: Arc::new(tokio::sync::OnceCell::new()),
+            bots: Default::default(),
         }
     }
     pub fn db(&self) -> &Db {

@@ -1,11 +1,14 @@
 //! Channels, contacts, conversations and messages: the entities of the inbox, their inputs, and the
 //! conversation status rules.
 
+use crate::attachments::{AttachmentRef, MAX_ATTACHMENTS};
 use crate::errors::{FieldErrors, ValidationError};
 use crate::ids::*;
 use crate::time::Timestamp;
 use crate::values::{Email, Name};
+use crate::widget::WidgetSettings;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// Where conversations come from.
@@ -40,6 +43,13 @@ pub struct Channel {
     pub kind: ChannelKind,
     pub name: String,
     pub active: bool,
+    /// `wc_…`: the key of a widget's embed snippet (public by design); None for other kinds.
+    pub public_key: Option<String>,
+    /// `whs_…`: the HMAC key of verified identities; shown to `channels.manage` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<String>,
+    /// The widget's settings (docs/widget.md); defaults for other kinds.
+    pub settings: WidgetSettings,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -49,8 +59,13 @@ pub struct Contact {
     pub id: ContactId,
     pub name: String,
     pub email: Option<String>,
-    /// The customer's id in the company's own systems (a verified identity).
+    pub phone: Option<String>,
+    /// The customer's id in the company's own systems.
     pub external_id: Option<String>,
+    /// The identity was proven (an HMAC from the company's server), not just claimed.
+    pub verified: bool,
+    /// Other answers and attributes (pre-chat form fields, ...).
+    pub attributes: BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -139,13 +154,34 @@ pub struct Conversation {
     pub id: ConversationId,
     pub channel_id: ChannelId,
     pub contact_id: ContactId,
+    /// The contact's name (read with the conversation).
+    pub contact_name: String,
+    pub contact_verified: bool,
     pub status: ConversationStatus,
     pub assignee_id: Option<UserId>,
+    /// The assignee's name (read with the conversation).
+    pub assignee_name: Option<String>,
     pub team_id: Option<TeamId>,
     pub priority: Priority,
     pub tags: Vec<String>,
     /// The sequence of the last message (messages are numbered 1, 2, 3, ... per conversation).
     pub last_seq: i64,
+    /// Messages up to this sequence were read by the customer.
+    pub customer_read_seq: i64,
+    /// Messages up to this sequence were read by an agent.
+    pub agent_read_seq: i64,
+    /// The page the customer was on (widget).
+    pub page_url: Option<String>,
+    pub page_title: Option<String>,
+    /// The customer's language, e.g. `zh-CN`.
+    pub locale: Option<String>,
+    /// The pre-chat form's answers.
+    pub prechat: BTreeMap<String, String>,
+    /// The start of the last message's text (agents' lists; may be an internal note).
+    pub last_message: Option<String>,
+    /// `answering` while the FAQ bot handles the conversation, `handed_over` after it passed it to a
+    /// person, None when no bot took part.
+    pub bot: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_message_at: Option<Timestamp>,
@@ -191,7 +227,13 @@ pub struct Message {
     pub author_kind: AuthorKind,
     #[schema(value_type = Option<String>)]
     pub author_id: Option<i64>,
+    /// The author's name when the message was written.
+    pub author_name: String,
     pub text: String,
+    pub attachments: Vec<AttachmentRef>,
+    /// What the bot decided (bot messages): `{"kind": "answer" | "clarify" | "handoff", …}`.
+    #[schema(value_type = Option<Object>)]
+    pub bot: Option<serde_json::Value>,
     /// An internal note: never shown to the customer.
     pub private: bool,
     /// The sender's idempotency key: a resend with the same key stores nothing new.
@@ -350,7 +392,12 @@ impl NewConversationInput {
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct NewMessageInput {
+    /// `true`: the customer wrote it (an integrator relaying its platform's messages; `api` channels only).
+    pub from_customer: Option<bool>,
+    /// May be empty when `attachments` is not.
     pub text: Option<String>,
+    /// Ids of files uploaded before (at most 10).
+    pub attachments: Option<Vec<AttachmentId>>,
     /// An internal note for agents only.
     pub private: Option<bool>,
     /// Idempotency key chosen by the sender (at most 64 characters).
@@ -359,7 +406,9 @@ pub struct NewMessageInput {
 
 #[derive(Debug, Clone)]
 pub struct NewMessage {
+    pub from_customer: bool,
     pub text: String,
+    pub attachments: Vec<AttachmentId>,
     pub private: bool,
     pub client_id: Option<String>,
 }
@@ -367,8 +416,19 @@ pub struct NewMessage {
 impl NewMessageInput {
     pub fn validate(&self) -> Result<NewMessage, FieldErrors> {
         let mut e = FieldErrors::new();
+        let mut attachments: Vec<AttachmentId> = Vec::new();
+        for id in self.attachments.iter().flatten() {
+            if !attachments.contains(id) {
+                attachments.push(*id);
+            }
+        }
+        if attachments.len() > MAX_ATTACHMENTS {
+            e.add("attachments", format!("at most {MAX_ATTACHMENTS} files per message"));
+        }
         let text = match self.text.as_deref() {
+            Some(t) if t.trim().is_empty() && !attachments.is_empty() => Some(String::new()),
             Some(t) => message_text(&mut e, "text", t),
+            None if !attachments.is_empty() => Some(String::new()),
             None => {
                 e.add("text", "is required");
                 None
@@ -379,8 +439,75 @@ impl NewMessageInput {
             e.add("client_id", "must be at most 64 characters without control characters");
         }
         match text {
-            Some(text) if e.is_empty() => Ok(NewMessage { text, private: self.private.unwrap_or(false), client_id }),
+            Some(text) if e.is_empty() => {
+                let from_customer = self.from_customer.unwrap_or(false);
+                if from_customer && self.private == Some(true) {
+                    return Err(FieldErrors::single("private", "a customer's message cannot be an internal note"));
+                }
+                Ok(NewMessage { from_customer, text, attachments, private: self.private.unwrap_or(false), client_id })
+            }
             _ => Err(e),
+        }
+    }
+}
+
+/// Changes to a channel; absent fields stay as they are, `settings` is replaced as a whole.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct ChannelUpdateInput {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    pub settings: Option<WidgetSettings>,
+}
+
+/// A channel named in a contact's details.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ChannelSummary {
+    pub id: ChannelId,
+    pub name: String,
+    pub kind: ChannelKind,
+}
+
+/// One of a contact's conversations.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ContactConversation {
+    pub id: ConversationId,
+    pub status: ConversationStatus,
+    pub channel_id: ChannelId,
+    pub created_at: Timestamp,
+    pub last_message_at: Option<Timestamp>,
+}
+
+/// A contact with the channels they used and their conversations (newest first).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ContactDetail {
+    #[serde(flatten)]
+    pub contact: Contact,
+    pub channels: Vec<ChannelSummary>,
+    pub conversations: Vec<ContactConversation>,
+}
+
+/// What a widget visitor sees of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct VisitorConversation {
+    pub id: ConversationId,
+    pub status: ConversationStatus,
+    pub last_seq: i64,
+    pub agent_read_seq: i64,
+    pub assignee_name: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<&Conversation> for VisitorConversation {
+    fn from(c: &Conversation) -> Self {
+        Self {
+            id: c.id,
+            status: c.status,
+            last_seq: c.last_seq,
+            agent_read_seq: c.agent_read_seq,
+            assignee_name: c.assignee_name.clone(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
         }
     }
 }
@@ -398,6 +525,8 @@ pub struct AssignInput {
 #[derive(Debug, Clone, Default)]
 pub struct ConversationFilter {
     pub status: Option<ConversationStatus>,
+    /// Only conversations of the teams the user is in.
+    pub my_teams: bool,
     /// Only these assigned to this user.
     pub assignee_id: Option<UserId>,
     pub unassigned: bool,
@@ -419,11 +548,19 @@ mod tests {
 
     #[test]
     fn message_inputs() {
-        let ok = NewMessageInput { text: Some("  你好 ".into()), private: None, client_id: Some("c-1".into()) };
+        let ok =
+            NewMessageInput { text: Some("  你好 ".into()), client_id: Some("c-1".into()), ..Default::default() };
         assert_eq!(ok.validate().unwrap().text, "你好");
         let long = NewMessageInput { text: Some("x".repeat(MAX_MESSAGE_CHARS + 1)), ..Default::default() };
         assert!(long.validate().unwrap_err().get("text").is_some());
         let empty = NewMessageInput { text: Some("   ".into()), ..Default::default() };
         assert_eq!(empty.validate().unwrap_err().get("text"), Some("is required"));
+        // A file alone is a message; eleven files are too many.
+        let file = AttachmentId::from_i64(7);
+        let only_file = NewMessageInput { text: Some(" ".into()), attachments: Some(vec![file]), ..Default::default() };
+        assert_eq!(only_file.validate().unwrap().attachments, vec![file]);
+        let many: Vec<AttachmentId> = (1..=11).map(AttachmentId::from_i64).collect();
+        let too_many = NewMessageInput { text: Some("x".into()), attachments: Some(many), ..Default::default() };
+        assert!(too_many.validate().unwrap_err().get("attachments").is_some());
     }
 }

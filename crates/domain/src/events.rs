@@ -86,6 +86,8 @@ pub fn topic_for_action(action: &str) -> Option<&'static str> {
         "session.sign_in" => "session.started",
         "session.sign_out" => "session.ended",
         "session.revoke" => "session.revoked",
+        "channel.update" | "channel.rotate_secret" => "channel.updated",
+        a if a.starts_with("kb.faq.") && a != "kb.faq.export" => "kb.faq.changed",
         _ => return None,
     })
 }

@@ -113,6 +113,12 @@ typed_id! {
     ConversationId,
     /// A message in a conversation.
     MessageId,
+    /// A file attached to a message.
+    AttachmentId,
+    /// A browser that chatted through a website widget.
+    VisitorId,
+    /// A canned answer agents insert with `/shortcut`.
+    QuickReplyId,
     /// A knowledge-base category (a node of the category tree).
     CategoryId,
     /// A knowledge-base article.

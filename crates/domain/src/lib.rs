@@ -1,6 +1,7 @@
 //! Switchboard's rules: typed ids, validated values, entities, permissions and pure policies.
 //! Nothing here does IO or is async, so property tests are cheap.
 
+pub mod attachments;
 pub mod audit;
 pub mod conversations;
 pub mod entities;
@@ -10,9 +11,11 @@ pub mod ids;
 pub mod kb;
 pub mod kb_requests;
 pub mod permissions;
+pub mod quick_replies;
 pub mod requests;
 pub mod time;
 pub mod values;
+pub mod widget;
 
 pub use errors::{FieldErrors, ValidationError};
 pub use ids::*;

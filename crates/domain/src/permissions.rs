@@ -45,6 +45,7 @@ permissions! {
     ChannelsManage => "channels.manage", "Create and change channels";
     KbRead => "kb.read", "Read and search knowledge-base articles and FAQ entries, including drafts";
     KbManage => "kb.manage", "Write, publish, archive, restore, import and export the knowledge base";
+    QuickRepliesManage => "quick_replies.manage", "Create and change quick replies shared with a team or the whole account";
 }
 
 impl Serialize for Permission {
@@ -146,6 +147,7 @@ impl BuiltinRole {
                 ChannelsRead,
                 KbRead,
                 KbManage,
+                QuickRepliesManage,
             ],
             Self::Admin => Permission::ALL.to_vec(),
         }

@@ -55,6 +55,27 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: None,
         postgres: None,
     },
+    Migration {
+        version: 5,
+        name: "widget",
+        sql: include_str!("../migrations/0005_widget.sql"),
+        sqlite: Some(include_str!("../migrations/0005_attachments_sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0005_attachments_postgres.sql")),
+    },
+    Migration {
+        version: 6,
+        name: "bot",
+        sql: include_str!("../migrations/0006_bot.sql"),
+        sqlite: None,
+        postgres: None,
+    },
+    Migration {
+        version: 7,
+        name: "quick_replies",
+        sql: include_str!("../migrations/0007_quick_replies.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -100,7 +100,11 @@ pub async fn authenticate(State(state): State<WebState>, mut request: Request, n
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|v| v.trim().to_string());
-    let session = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    // The widget's endpoints and the help center act for visitors only: an agent's cookie in the
+    // same browser is ignored (the help center's forms use the anonymous double-submit token).
+    let path = request.uri().path();
+    let public_path = path.starts_with("/widget/") || path.starts_with("/files/") || path.starts_with("/help/");
+    let session = cookie(headers, SESSION_COOKIE).filter(|_| !public_path).map(str::to_string);
     let pre_session = cookie(headers, PRE_SESSION_COOKIE).map(str::to_string);
     let csrf_header = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
     let form = is_form(headers);

@@ -64,6 +64,8 @@ impl ApiError {
                 AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
                 AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
                 AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+                AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+                AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
                 AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             },
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
@@ -116,6 +118,10 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if let ApiError::App(AppError::Busy) = &self {
+            tracing::warn!("answered 503: the database pool is exhausted");
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -48,6 +48,10 @@ impl Tr {
     {
         self.strings.get(key).map(String::as_str).unwrap_or(key)
     }
+    /// Every string whose key starts with `prefix`, for scripts that render text themselves.
+    pub fn prefixed(&self, prefix: &str) -> std::collections::BTreeMap<&'static str, &'static str> {
+        self.strings.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
     pub fn locale(&self) -> Locale {
         self.locale
     }

@@ -11,6 +11,8 @@ pub mod i18n;
 mod ops;
 mod request_id;
 pub mod ui;
+pub mod widget;
+mod widget_page;
 pub mod ws;
 
 pub use auth::{Authenticated, SESSION_COOKIE};
@@ -58,11 +60,18 @@ pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub metrics: PrometheusHandle,
+    /// Routes events to the WebSocket connections that follow them.
+    pub(crate) fanout: Arc<ws::fanout::Fanout>,
 }
 
 impl WebState {
+    /// Call inside the Tokio runtime: it starts the task that routes events to sockets.
     pub fn new(app: App, config: WebConfig) -> Self {
-        Self { app, config: Arc::new(config), metrics: metrics_handle() }
+        let fanout = Arc::new(ws::fanout::Fanout::default());
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(fanout.clone().run(app.clone()));
+        }
+        Self { app, config: Arc::new(config), metrics: metrics_handle(), fanout }
     }
 }
 
@@ -79,6 +88,8 @@ pub fn router(state: WebState) -> Router {
         .merge(assets::router())
         .merge(ops::router())
         .merge(ws::router())
+        .merge(widget::router())
+        .merge(widget_page::router())
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))

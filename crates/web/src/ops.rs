@@ -106,6 +106,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     );
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "referrer-policy", "same-origin");
-    set(headers, "x-frame-options", "DENY");
+    // A handler that sets its own policy with `frame-ancestors` (the widget's chat page) decides who
+    // may frame it; X-Frame-Options cannot name origins, so it is left out there.
+    let own_framing = headers
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|policy| policy.contains("frame-ancestors") && !policy.contains("frame-ancestors 'none'"));
+    if !own_framing {
+        set(headers, "x-frame-options", "DENY");
+    }
     response
 }

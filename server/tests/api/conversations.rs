@@ -195,7 +195,44 @@ async fn status_changes_and_bad_input(t: TestApp) {
     assert_eq!(messages.as_array().unwrap().len(), 1);
 }
 
+async fn integrators_relay_customer_messages_and_lists_have_views(t: TestApp) {
+    let tenant = t.tenant("acme").await;
+    let admin = &tenant.admin;
+    let id = new_conversation(&t, admin, None).await;
+    t.post(admin, &format!("/api/v1/conversations/{id}/resolve"), json!({})).await;
+    let body = json!({ "from_customer": true, "text": "还在吗？", "client_id": "crm-msg-2" });
+    let (status, message) = t.post(admin, &format!("/api/v1/conversations/{id}/messages"), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{message}");
+    assert_eq!((message["author_kind"].as_str(), message["author_name"].as_str()), (Some("customer"), Some("王小明")));
+    let (_, conversation) = t.get(admin, &format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(conversation["status"], "open", "a customer's message reopens it");
+    assert_eq!(conversation["last_message"], "还在吗？");
+    let note = json!({ "from_customer": true, "private": true, "text": "x" });
+    let (status, _) = t.post(admin, &format!("/api/v1/conversations/{id}/messages"), note).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, widget) = t.post(admin, "/api/v1/channels", json!({ "name": "Site", "kind": "web_widget" })).await;
+    let body = json!({ "channel_id": widget["id"], "contact": { "name": "Ann" }, "message": "hi" });
+    let (_, created) = t.post(admin, "/api/v1/conversations", body).await;
+    let on_widget = format!("/api/v1/conversations/{}/messages", created["conversation"]["id"].as_str().unwrap());
+    let (status, body) = t.post(admin, &on_widget, json!({ "from_customer": true, "text": "spoofed" })).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    // Views: mine, unassigned, my teams.
+    t.post(admin, &format!("/api/v1/conversations/{id}/assign"), json!({ "assignee_id": admin.user_id })).await;
+    let ids = |v: &Value| {
+        v["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let (_, mine) = t.get(admin, "/api/v1/conversations?view=mine").await;
+    assert_eq!(ids(&mine), vec![id.clone()]);
+    let (_, unassigned) = t.get(admin, "/api/v1/conversations?view=unassigned").await;
+    assert!(!ids(&unassigned).contains(&id) && !ids(&unassigned).is_empty());
+    let (_, teams) = t.get(admin, "/api/v1/conversations?view=teams").await;
+    assert!(ids(&teams).is_empty(), "the admin is in no team: {teams}");
+    let (status, bad) = t.get(admin, "/api/v1/conversations?view=everything").await;
+    assert_eq!((status, code(&bad)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+}
+
 on_both_backends!(
+    integrators_relay_customer_messages_and_lists_have_views,
     sends_are_idempotent_and_sequences_gapless,
     agents_see_their_own_and_their_teams_waiting_conversations,
     status_changes_and_bad_input,

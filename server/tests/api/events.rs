@@ -63,6 +63,33 @@ async fn events_reach_another_node_through_the_database(t: TestApp) {
     assert_eq!(seen_b[3].payload["name"], "Team 3");
 }
 
+/// Pruning delivered events keeps the stream going: a node that starts afterwards, and the running
+/// ones, deliver the next events in sequence.
+async fn pruning_the_outbox_keeps_the_sequence(t: TestApp) {
+    let tenant = t.tenant("acme").await;
+    let mut on_a = t.app.subscribe_events();
+    for i in 0..3 {
+        t.post(&tenant.admin, "/api/v1/teams", team_body(&format!("Old {i}"))).await;
+    }
+    // Read up to the last old team (the tenant's own setup events may come first).
+    let last_old = loop {
+        let event = tokio::time::timeout(Duration::from_secs(15), on_a.recv()).await.expect("in time").expect("event");
+        if event.account_id == tenant.account_id && event.payload["name"] == "Old 2" {
+            break event.seq;
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let gone = t.app.prune_outbox(0).await.expect("prune");
+    assert!(gone >= 3, "pruned {gone}");
+    let node_b = second_node(&t, None, AppSettings::default()).await;
+    let (on_a, on_b) = (t.app.subscribe_events(), node_b.subscribe_events());
+    t.post(&tenant.admin, "/api/v1/teams", team_body("New")).await;
+    let (seen_a, seen_b) = tokio::join!(collect(on_a, tenant.account_id, 1), collect(on_b, tenant.account_id, 1));
+    assert_eq!(seen_a.first().map(|e| e.seq), Some(last_old + 1));
+    assert_eq!(seen_b.first().map(|e| e.seq), Some(last_old + 1));
+    assert_eq!(seen_b[0].payload["name"], "New");
+}
+
 async fn events_travel_by_redis_and_survive_a_publisher_that_died(t: TestApp) {
     let Some(redis) = TestApp::redis_url() else { return };
     let tenant = t.tenant("acme").await;
@@ -143,6 +170,7 @@ async fn a_revocation_reaches_another_nodes_cache_by_event(t: TestApp) {
 }
 
 on_both_backends!(
+    pruning_the_outbox_keeps_the_sequence,
     events_reach_another_node_through_the_database,
     events_travel_by_redis_and_survive_a_publisher_that_died,
     a_revocation_reaches_another_nodes_cache_by_event,

@@ -22,6 +22,7 @@ async fn another_accounts_objects_are_not_found(t: TestApp) {
         let readback = match path.as_str() {
             p if p.starts_with("/api/v1/me/sessions/") => "/api/v1/me/sessions".to_string(),
             p if p.starts_with("/api/v1/tokens/") => "/api/v1/tokens".to_string(),
+            p if p.starts_with("/api/v1/quick-replies/") => "/api/v1/quick-replies".to_string(),
             // A sub-resource (`/users/{id}/password`) is read back through its parent; a password
             // change would show there as a new `updated_at`.
             p => p[..p.find("{id}").unwrap_or(p.len()) + 4].replace("{id}", &id),

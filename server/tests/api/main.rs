@@ -1,5 +1,6 @@
 //! Integration tests through the real HTTP router, each on SQLite and on PostgreSQL.
 
+mod assist;
 mod audit;
 mod auth;
 mod conversations;
@@ -12,3 +13,4 @@ mod kb_search;
 mod permissions;
 mod realtime;
 pub mod support;
+mod widget;

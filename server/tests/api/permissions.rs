@@ -42,6 +42,18 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("GET", "/api/v1/audit/export.csv", false, false, true),
     ("GET", "/api/v1/channels", true, true, true),
     ("POST", "/api/v1/channels", false, false, true),
+    ("GET", "/api/v1/channels/{id}", true, true, true),
+    ("PATCH", "/api/v1/channels/{id}", false, false, true),
+    ("POST", "/api/v1/channels/{id}/secret", false, false, true),
+    ("GET", "/api/v1/contacts/{id}", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/read", true, true, true),
+    ("GET", "/api/v1/presence", true, true, true),
+    ("POST", "/api/v1/attachments", true, true, true),
+    ("GET", "/api/v1/conversations/{id}/suggestions", true, true, true),
+    ("GET", "/api/v1/quick-replies", true, true, true),
+    ("POST", "/api/v1/quick-replies", true, true, true),
+    ("PATCH", "/api/v1/quick-replies/{id}", true, true, true),
+    ("DELETE", "/api/v1/quick-replies/{id}", true, true, true),
     ("GET", "/api/v1/conversations", true, true, true),
     ("POST", "/api/v1/conversations", true, true, true),
     ("GET", "/api/v1/conversations/{id}", true, true, true),
@@ -115,7 +127,13 @@ pub async fn conversation_for(t: &TestApp, tenant: &Tenant, caller: &Caller, res
 /// adds the query a endpoint cannot do without.
 pub fn fill(path: &str, id: &str) -> String {
     let url = path.replace("{id}", id).replace("{version}", "1");
-    if url.ends_with("/kb/search") { format!("{url}?q=refund") } else { url }
+    if url.ends_with("/kb/search") {
+        format!("{url}?q=refund")
+    } else if url.ends_with("/attachments") {
+        format!("{url}?conversation_id={id}&name=note.txt")
+    } else {
+        url
+    }
 }
 
 /// Every (method, path) of the OpenAPI document.
@@ -172,8 +190,18 @@ pub async fn target(
             ..Default::default()
         };
         t.app.create_token(&system, &input).await.unwrap().token.id.to_string()
-    } else if path.starts_with("/api/v1/conversations/") {
+    } else if path.starts_with("/api/v1/conversations/") || path == "/api/v1/attachments" {
         conversation_for(t, tenant, caller, path.ends_with("/reopen")).await
+    } else if path.starts_with("/api/v1/channels/") {
+        let input = NewChannelInput { name: Some(format!("Widget {n}")), kind: Some("web_widget".into()) };
+        t.app.create_channel(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/quick-replies/") {
+        let body = json!({ "shortcut": format!("s{n}"), "title": "Hello", "body": "您好 {{contact.name}}" });
+        let (_, created) = t.post(caller, "/api/v1/quick-replies", body).await;
+        created["id"].as_str().unwrap_or_default().to_string()
+    } else if path.starts_with("/api/v1/contacts/") {
+        let conversation = conversation_for(t, tenant, caller, false).await;
+        t.app.get_conversation(&system, conversation.parse().unwrap()).await.unwrap().contact_id.to_string()
     } else if path.starts_with("/api/v1/kb/categories/") && path.contains("{id}") {
         let input = CategoryInput { name: Some(format!("Category {n}")), ..Default::default() };
         t.app.create_kb_category(&system, &input).await.unwrap().id.to_string()
@@ -228,6 +256,10 @@ pub async fn target(
             Some(json!({ "text": "您好，我来帮您查一下", "client_id": format!("c-{n}") }))
         }
         ("POST", "/api/v1/conversations/{id}/assign") => Some(json!({ "assignee_id": caller.user_id })),
+        ("POST", "/api/v1/conversations/{id}/read") => Some(json!({ "seq": 1 })),
+        ("POST", "/api/v1/quick-replies") => Some(json!({ "shortcut": format!("q{n}"), "title": "Hi", "body": "Hi" })),
+        ("PATCH", "/api/v1/quick-replies/{id}") => Some(json!({ "title": "Changed" })),
+        ("PATCH", "/api/v1/channels/{id}") => Some(json!({ "settings": { "greeting": "您好" } })),
         ("POST", "/api/v1/kb/categories") => Some(json!({ "name": format!("Category {n}") })),
         ("POST", "/api/v1/kb/categories/reorder") => {
             let input = CategoryInput { name: Some(format!("Sorted {n}")), ..Default::default() };
@@ -264,7 +296,13 @@ async fn every_endpoint_by_every_role(t: TestApp) {
         ] {
             let (id, body) = target(&t, &tenant, caller, method, path).await;
             let url = fill(path, &id);
-            let response = t.call(caller, Method::from_bytes(method.as_bytes()).unwrap(), &url, body).await;
+            let response = if *path == "/api/v1/attachments" {
+                // An upload's body is the file itself.
+                let request = t.client.post(t.url(&url)).bearer_auth(&caller.token);
+                request.header("content-type", "text/plain").body("请看附件").send().await.unwrap()
+            } else {
+                t.call(caller, Method::from_bytes(method.as_bytes()).unwrap(), &url, body).await
+            };
             let status = response.status();
             let text = response.text().await.unwrap_or_default();
             if *allowed {

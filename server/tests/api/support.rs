@@ -137,7 +137,8 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, settings: AppSettings) -> Option<TestApp> {
-        let (db, _, temp_dir) = fresh_db(backend).await?;
+        let (mut db, _, temp_dir) = fresh_db(backend).await?;
+        db.claim_node("api-test", std::time::Duration::from_secs(600)).await.expect("node lease");
         let app = App::new(db, settings);
         tokio::spawn(app.clone().run_events(None));
         let config =

@@ -7,9 +7,12 @@
 
 #![allow(dead_code)]
 
+mod frames;
+pub use frames::base64_decode;
+
 use serde_json::{Value, json};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,10 +22,9 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long `wait_*` calls wait by default.
 pub const WAIT: Duration = Duration::from_secs(15);
 
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
-    listener.local_addr().expect("the port's address").port()
-}
+#[path = "../common/ports.rs"]
+mod ports;
+pub use ports::free_port;
 
 /// A unique, new temporary directory.
 pub fn temp_dir(prefix: &str) -> PathBuf {
@@ -268,6 +270,48 @@ impl Session {
         let element = self.find(css).await;
         self.command(reqwest::Method::POST, &format!("/element/{element}/clear"), None).await;
         self.command(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
+    }
+
+    /// Types `text` into the element matching `css` without clearing it first. WebDriver key codes
+    /// work inside: `\u{E007}` Enter, `\u{E008}` Shift (held until `\u{E000}`).
+    pub async fn type_keys(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.command(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
+    }
+
+    /// Presses one key where the focus is (WebDriver actions), as a person would.
+    pub async fn press(&self, key: &str) {
+        let keys = json!([{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }]);
+        let actions = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": keys }] });
+        self.command(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
+    /// How many elements match `css` right now.
+    pub async fn count(&self, css: &str) -> usize {
+        self.try_command(reqwest::Method::POST, "/elements", json!({ "using": "css selector", "value": css }))
+            .await
+            .ok()
+            .and_then(|found| found.as_array().map(Vec::len))
+            .unwrap_or(0)
+    }
+
+    /// Waits until `count(css)` is `n`.
+    pub async fn wait_for_count(&self, css: &str, n: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let now = self.count(css).await;
+            if now == n {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "`{css}` matched {now}, not {n}, after {timeout:?} on {}:\n{}",
+                    self.current_url().await,
+                    self.page_text().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn click(&self, css: &str) {

@@ -8,29 +8,42 @@ use switchboard_domain::conversations::*;
 use switchboard_domain::permissions::DataScope;
 use switchboard_domain::*;
 
+const CHANNEL: &str =
+    "SELECT id, kind, name, active, public_key, identity_secret, settings, created_at, updated_at FROM channels";
+
 fn channel(row: &AnyRow) -> Result<Channel, StoreError> {
+    let settings: String = get(row, "settings")?;
     Ok(Channel {
         id: ChannelId::from_i64(get(row, "id")?),
         kind: ChannelKind::parse(&get::<String>(row, "kind")?).unwrap_or(ChannelKind::Api),
         name: get(row, "name")?,
         active: flag(row, "active")?,
+        public_key: get(row, "public_key")?,
+        identity_secret: get(row, "identity_secret")?,
+        settings: serde_json::from_str(&settings).unwrap_or_default(),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })
 }
 
 pub async fn insert_channel(conn: &mut AnyConnection, account: AccountId, c: &Channel) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO channels (account_id, id, kind, name, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(account.as_i64())
-        .bind(c.id.as_i64())
-        .bind(c.kind.name())
-        .bind(&c.name)
-        .bind(i64::from(c.active))
-        .bind(c.created_at.unix_ms())
-        .bind(c.updated_at.unix_ms())
-        .execute(conn)
-        .await
-        .map_err(|e| StoreError::from(e).on_unique("name"))?;
+    sqlx::query(
+        "INSERT INTO channels (account_id, id, kind, name, active, public_key, identity_secret, settings, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(account.as_i64())
+    .bind(c.id.as_i64())
+    .bind(c.kind.name())
+    .bind(&c.name)
+    .bind(i64::from(c.active))
+    .bind(c.public_key.as_deref())
+    .bind(c.identity_secret.as_deref())
+    .bind(serde_json::to_string(&c.settings).unwrap_or_else(|_| "{}".into()))
+    .bind(c.created_at.unix_ms())
+    .bind(c.updated_at.unix_ms())
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique("name"))?;
     Ok(())
 }
 
@@ -39,14 +52,42 @@ pub async fn get_channel(
     account: AccountId,
     id: ChannelId,
 ) -> Result<Option<Channel>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, kind, name, active, created_at, updated_at FROM channels WHERE account_id = $1 AND id = $2",
+    let sql = format!("{CHANNEL} WHERE account_id = $1 AND id = $2");
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64()).bind(id.as_i64()).fetch_optional(conn).await?;
+    row.as_ref().map(channel).transpose()
+}
+
+/// A channel by its public key, in whichever account it is (the key names the account), with that account.
+pub async fn channel_by_public_key(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<(AccountId, Channel)>, StoreError> {
+    let sql = format!("SELECT account_id, {} WHERE public_key = $1", &CHANNEL["SELECT ".len()..]);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key).fetch_optional(conn).await?;
+    match row {
+        Some(row) => Ok(Some((AccountId::from_i64(get(&row, "account_id")?), channel(&row)?))),
+        None => Ok(None),
+    }
+}
+
+/// Saves a channel's name, state, settings and secret.
+pub async fn update_channel(conn: &mut AnyConnection, account: AccountId, c: &Channel) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE channels SET name = $3, active = $4, identity_secret = $5, settings = $6, updated_at = $7 \
+         WHERE account_id = $1 AND id = $2",
     )
     .bind(account.as_i64())
-    .bind(id.as_i64())
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(channel).transpose()
+    .bind(c.id.as_i64())
+    .bind(&c.name)
+    .bind(i64::from(c.active))
+    .bind(c.identity_secret.as_deref())
+    .bind(serde_json::to_string(&c.settings).unwrap_or_else(|_| "{}".into()))
+    .bind(c.updated_at.unix_ms())
+    .execute(conn)
+    .await
+    .map_err(|e| StoreError::from(e).on_unique("name"))?;
+    Ok(())
 }
 
 pub async fn list_channels(
@@ -55,14 +96,13 @@ pub async fn list_channels(
     after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Channel>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, kind, name, active, created_at, updated_at FROM channels WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-    )
-    .bind(account.as_i64())
-    .bind(after.unwrap_or(0))
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let sql = format!("{CHANNEL} WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(after.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(channel).collect()
 }
 
@@ -71,13 +111,17 @@ fn contact(row: &AnyRow) -> Result<Contact, StoreError> {
         id: ContactId::from_i64(get(row, "id")?),
         name: get(row, "name")?,
         email: get(row, "email")?,
+        phone: get(row, "phone")?,
         external_id: get(row, "external_id")?,
+        verified: flag(row, "verified")?,
+        attributes: serde_json::from_str(&get::<String>(row, "attributes")?).unwrap_or_default(),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })
 }
 
-const CONTACT: &str = "SELECT id, name, email, external_id, created_at, updated_at FROM contacts";
+const CONTACT: &str =
+    "SELECT id, name, email, phone, external_id, verified, attributes, created_at, updated_at FROM contacts";
 
 pub async fn get_contact(
     conn: &mut AnyConnection,
@@ -108,13 +152,17 @@ pub async fn find_contact(
 
 pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO contacts (account_id, id, name, email, external_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO contacts (account_id, id, name, email, phone, external_id, verified, attributes, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
     .bind(&c.name)
     .bind(c.email.as_deref())
+    .bind(c.phone.as_deref())
     .bind(c.external_id.as_deref())
+    .bind(i64::from(c.verified))
+    .bind(serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into()))
     .bind(c.created_at.unix_ms())
     .bind(c.updated_at.unix_ms())
     .execute(conn)
@@ -123,8 +171,33 @@ pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
     Ok(())
 }
 
+/// Saves a contact's details.
+pub async fn update_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE contacts SET name = $3, email = $4, phone = $5, verified = $6, attributes = $7, updated_at = $8 \
+         WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account.as_i64())
+    .bind(c.id.as_i64())
+    .bind(&c.name)
+    .bind(c.email.as_deref())
+    .bind(c.phone.as_deref())
+    .bind(i64::from(c.verified))
+    .bind(serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into()))
+    .bind(c.updated_at.unix_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
-     created_at, updated_at, last_message_at, first_response_at, resolved_at FROM conversations";
+     customer_read_seq, agent_read_seq, page_url, page_title, locale, prechat, bot, \
+     created_at, updated_at, last_message_at, first_response_at, resolved_at, \
+     (SELECT name FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_name, \
+     (SELECT verified FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_verified, \
+     (SELECT name FROM users WHERE users.id = conversations.assignee_id) AS assignee_name, \
+     (SELECT text FROM messages WHERE messages.conversation_id = conversations.id \
+      AND messages.seq = conversations.last_seq) AS last_message FROM conversations";
 
 fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
     let tags: String = get(row, "tags")?;
@@ -132,18 +205,61 @@ fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
         id: ConversationId::from_i64(get(row, "id")?),
         channel_id: ChannelId::from_i64(get(row, "channel_id")?),
         contact_id: ContactId::from_i64(get(row, "contact_id")?),
+        contact_name: get::<Option<String>>(row, "contact_name")?.unwrap_or_default(),
+        contact_verified: get::<Option<i64>>(row, "contact_verified")?.unwrap_or(0) != 0,
         status: ConversationStatus::parse(&get::<String>(row, "status")?).unwrap_or(ConversationStatus::Open),
         assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId::from_i64),
+        assignee_name: get(row, "assignee_name")?,
         team_id: get::<Option<i64>>(row, "team_id")?.map(TeamId::from_i64),
         priority: Priority::parse(&get::<String>(row, "priority")?).unwrap_or(Priority::Normal),
         tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
         last_seq: get(row, "last_seq")?,
+        customer_read_seq: get(row, "customer_read_seq")?,
+        agent_read_seq: get(row, "agent_read_seq")?,
+        page_url: get(row, "page_url")?,
+        page_title: get(row, "page_title")?,
+        locale: get(row, "locale")?,
+        prechat: serde_json::from_str(&get::<String>(row, "prechat")?).unwrap_or_default(),
+        last_message: get::<Option<String>>(row, "last_message")?.map(|t| t.chars().take(200).collect()),
+        bot: bot_mode(&get::<String>(row, "bot")?),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
         last_message_at: opt_time(row, "last_message_at")?,
         first_response_at: opt_time(row, "first_response_at")?,
         resolved_at: opt_time(row, "resolved_at")?,
     })
+}
+
+/// The mode in a conversation's `bot` column (`{"mode": …, "state": …}`, or empty).
+fn bot_mode(column: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(column).ok()?;
+    value.get("mode").and_then(|m| m.as_str()).map(str::to_string)
+}
+
+/// The bot's saved state of a conversation (`{"mode": …, "state": …}`), empty when none.
+pub async fn bot_state(conn: &mut AnyConnection, account: AccountId, id: ConversationId) -> Result<String, StoreError> {
+    let row = sqlx::query("SELECT bot FROM conversations WHERE account_id = $1 AND id = $2")
+        .bind(account.as_i64())
+        .bind(id.as_i64())
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    get(&row, "bot")
+}
+
+pub async fn set_bot_state(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ConversationId,
+    state: &serde_json::Value,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE conversations SET bot = $3 WHERE account_id = $1 AND id = $2")
+        .bind(account.as_i64())
+        .bind(id.as_i64())
+        .bind(state.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_conversation(
@@ -153,7 +269,8 @@ pub async fn insert_conversation(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO conversations (account_id, id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         created_at, updated_at, page_url, page_title, locale, prechat, bot) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
@@ -167,6 +284,11 @@ pub async fn insert_conversation(
     .bind(c.last_seq)
     .bind(c.created_at.unix_ms())
     .bind(c.updated_at.unix_ms())
+    .bind(c.page_url.as_deref())
+    .bind(c.page_title.as_deref())
+    .bind(c.locale.as_deref())
+    .bind(serde_json::to_string(&c.prechat).unwrap_or_else(|_| "{}".into()))
+    .bind(c.bot.as_ref().map(|mode| serde_json::json!({ "mode": mode }).to_string()).unwrap_or_default())
     .execute(conn)
     .await?;
     Ok(())
@@ -180,7 +302,7 @@ pub async fn update_conversation(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE conversations SET status = $3, assignee_id = $4, team_id = $5, priority = $6, tags = $7, updated_at = $8, \
-         first_response_at = $9, resolved_at = $10 WHERE account_id = $1 AND id = $2",
+         first_response_at = $9, resolved_at = $10, page_url = $11, page_title = $12 WHERE account_id = $1 AND id = $2",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
@@ -192,6 +314,8 @@ pub async fn update_conversation(
     .bind(c.updated_at.unix_ms())
     .bind(c.first_response_at.map(|t| t.unix_ms()))
     .bind(c.resolved_at.map(|t| t.unix_ms()))
+    .bind(c.page_url.as_deref())
+    .bind(c.page_title.as_deref())
     .execute(conn)
     .await?;
     Ok(())
@@ -242,6 +366,7 @@ pub async fn list_conversations(
     let sql = format!(
         "{CONVERSATION} WHERE account_id = $1 AND {} AND id < $3 AND ($4 IS NULL OR status = $4) \
          AND ($5 IS NULL OR assignee_id = $5) AND ($6 = 0 OR assignee_id IS NULL) AND ($7 IS NULL OR team_id = $7) \
+         AND ($9 = 0 OR team_id IN (SELECT team_id FROM team_members WHERE account_id = $1 AND user_id = $2)) \
          ORDER BY id DESC LIMIT $8",
         scope_condition(scope)
     );
@@ -254,6 +379,7 @@ pub async fn list_conversations(
         .bind(i64::from(filter.unassigned))
         .bind(filter.team_id.map(|t| t.as_i64()))
         .bind(limit)
+        .bind(i64::from(filter.my_teams))
         .fetch_all(conn)
         .await?;
     rows.iter().map(conversation).collect()
@@ -267,21 +393,45 @@ pub async fn next_seq(
     id: ConversationId,
     at: Timestamp,
 ) -> Result<i64, StoreError> {
-    let row = sqlx::query(
-        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $3, updated_at = $3 \
-         WHERE account_id = $1 AND id = $2 RETURNING last_seq",
-    )
-    .bind(account.as_i64())
-    .bind(id.as_i64())
-    .bind(at.unix_ms())
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    take_seq(conn, account, id, at, "").await
+}
+
+/// Like `next_seq`, in the same statement moving the writer's side's read position to the new
+/// message (writing implies having read): `by_customer` names the side.
+pub async fn next_seq_read_by(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ConversationId,
+    at: Timestamp,
+    by_customer: bool,
+) -> Result<i64, StoreError> {
+    let read = if by_customer { ", customer_read_seq = last_seq + 1" } else { ", agent_read_seq = last_seq + 1" };
+    take_seq(conn, account, id, at, read).await
+}
+
+async fn take_seq(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ConversationId,
+    at: Timestamp,
+    also: &'static str,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $3, updated_at = $3{also} \
+         WHERE account_id = $1 AND id = $2 RETURNING last_seq"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(id.as_i64())
+        .bind(at.unix_ms())
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     get(&row, "last_seq")
 }
 
-const MESSAGE: &str =
-    "SELECT id, conversation_id, seq, author_kind, author_id, text, private, client_id, created_at FROM messages";
+const MESSAGE: &str = "SELECT id, conversation_id, seq, author_kind, author_id, author_name, text, attachments, private, \
+     client_id, created_at, meta FROM messages";
 
 fn message(row: &AnyRow) -> Result<Message, StoreError> {
     Ok(Message {
@@ -290,7 +440,10 @@ fn message(row: &AnyRow) -> Result<Message, StoreError> {
         seq: get(row, "seq")?,
         author_kind: AuthorKind::parse(&get::<String>(row, "author_kind")?),
         author_id: get(row, "author_id")?,
+        author_name: get(row, "author_name")?,
         text: get(row, "text")?,
+        attachments: serde_json::from_str(&get::<String>(row, "attachments")?).unwrap_or_default(),
+        bot: serde_json::from_str(&get::<String>(row, "meta")?).ok(),
         private: flag(row, "private")?,
         client_id: get(row, "client_id")?,
         created_at: time(row, "created_at")?,
@@ -299,8 +452,8 @@ fn message(row: &AnyRow) -> Result<Message, StoreError> {
 
 pub async fn insert_message(conn: &mut AnyConnection, account: AccountId, m: &Message) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO messages (account_id, id, conversation_id, seq, author_kind, author_id, text, private, client_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO messages (account_id, id, conversation_id, seq, author_kind, author_id, text, private, client_id, \
+         created_at, author_name, attachments, meta) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(account.as_i64())
     .bind(m.id.as_i64())
@@ -312,6 +465,9 @@ pub async fn insert_message(conn: &mut AnyConnection, account: AccountId, m: &Me
     .bind(i64::from(m.private))
     .bind(m.client_id.as_deref())
     .bind(m.created_at.unix_ms())
+    .bind(&m.author_name)
+    .bind(serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".into()))
+    .bind(m.bot.as_ref().map(|b| b.to_string()).unwrap_or_default())
     .execute(conn)
     .await?;
     Ok(())
@@ -340,14 +496,96 @@ pub async fn list_messages(
     conversation: ConversationId,
     after_seq: i64,
     limit: i64,
+    include_private: bool,
 ) -> Result<Vec<Message>, StoreError> {
-    let sql = format!("{MESSAGE} WHERE account_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+    let sql = format!(
+        "{MESSAGE} WHERE account_id = $1 AND conversation_id = $2 AND seq > $3 AND ($5 = 1 OR private = 0) \
+         ORDER BY seq LIMIT $4"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(account.as_i64())
         .bind(conversation.as_i64())
         .bind(after_seq)
         .bind(limit)
+        .bind(i64::from(include_private))
         .fetch_all(conn)
         .await?;
     rows.iter().map(message).collect()
+}
+
+/// A customer's message with this client id in any of the contact's conversations (the first message
+/// of a visit names no conversation, so its resend is found this way).
+pub async fn customer_message_by_client_id(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    contact: ContactId,
+    client_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    let sql = format!(
+        "{MESSAGE} WHERE account_id = $1 AND author_kind = 'customer' AND author_id = $2 AND client_id = $3 LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(contact.as_i64())
+        .bind(client_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(message).transpose()
+}
+
+/// A contact's conversations, newest first.
+pub async fn contact_conversations(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    contact: ContactId,
+    limit: i64,
+) -> Result<Vec<Conversation>, StoreError> {
+    let sql = format!("{CONVERSATION} WHERE account_id = $1 AND contact_id = $2 ORDER BY id DESC LIMIT $3");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(contact.as_i64())
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(conversation).collect()
+}
+
+/// A conversation of the contact (a visitor's own), or None.
+pub async fn contact_conversation(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    contact: ContactId,
+    id: ConversationId,
+) -> Result<Option<Conversation>, StoreError> {
+    let sql = format!("{CONVERSATION} WHERE account_id = $1 AND contact_id = $2 AND id = $3");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(contact.as_i64())
+        .bind(id.as_i64())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(conversation).transpose()
+}
+
+/// Moves a read position forward (never back, never past the last message); returns the new one.
+pub async fn mark_read(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ConversationId,
+    by_customer: bool,
+    seq: i64,
+) -> Result<i64, StoreError> {
+    let column = if by_customer { "customer_read_seq" } else { "agent_read_seq" };
+    let sql = format!(
+        "UPDATE conversations SET {column} = CASE WHEN {column} >= $3 THEN {column} \
+         WHEN $3 > last_seq THEN last_seq ELSE $3 END WHERE account_id = $1 AND id = $2 RETURNING {column} AS read_seq"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.as_i64())
+        .bind(id.as_i64())
+        .bind(seq)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    get(&row, "read_seq")
 }

@@ -2,6 +2,7 @@
 //! Every function on tenant data takes the `AccountId` first.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod credentials;
 pub mod inbox;
@@ -10,6 +11,7 @@ pub mod kb_categories;
 pub mod kb_faqs;
 pub mod kb_versions;
 pub mod outbox;
+pub mod quick_replies;
 pub mod roles;
 pub mod search;
 pub mod sessions;
@@ -17,6 +19,7 @@ pub mod teams;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod visitors;
 
 /// A query whose `{ids}` becomes `$2, $3, ...` for the given ids, with `$1` bound to the account:
 /// `with_ids("SELECT id FROM teams WHERE account_id = $1 AND id IN ({ids})", account, ids)`.

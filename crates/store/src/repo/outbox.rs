@@ -78,3 +78,16 @@ pub async fn heads(conn: &mut AnyConnection) -> Result<Vec<(AccountId, i64)>, St
     let rows = sqlx::query("SELECT account_id, last_seq FROM outbox_heads").fetch_all(conn).await?;
     rows.iter().map(|r| Ok((AccountId::from_i64(get(r, "account_id")?), get(r, "last_seq")?))).collect()
 }
+
+/// Deletes up to `limit` events written before `before_ms` (delivered long ago: every node's hub and
+/// every catch-up reads far newer ones); returns how many went.
+pub async fn prune_before(conn: &mut AnyConnection, before_ms: i64, limit: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

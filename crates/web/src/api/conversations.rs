@@ -49,6 +49,8 @@ async fn create_channel(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ConversationListParams {
+    /// `mine` (assigned to you), `unassigned`, `teams` (your teams) or `all` (everything you may see).
+    pub view: Option<String>,
     /// `open`, `pending`, `resolved` or `closed`.
     pub status: Option<String>,
     /// Only conversations assigned to this user.
@@ -60,7 +62,7 @@ pub struct ConversationListParams {
     pub cursor: Option<String>,
 }
 
-fn conversation_filter(p: &ConversationListParams) -> Result<ConversationFilter, ApiError> {
+fn conversation_filter(p: &ConversationListParams, me: Option<UserId>) -> Result<ConversationFilter, ApiError> {
     let mut e = FieldErrors::new();
     let status = match p.status.as_deref().filter(|v| !v.is_empty()) {
         Some(v) => ConversationStatus::parse(v).or_else(|| {
@@ -86,8 +88,19 @@ fn conversation_filter(p: &ConversationListParams) -> Result<ConversationFilter,
             false
         }
     };
+    let mut filter = ConversationFilter { status, assignee_id, unassigned, team_id, my_teams: false };
+    match p.view.as_deref().filter(|v| !v.is_empty()) {
+        None | Some("all") => {}
+        Some("mine") => match me {
+            Some(me) => filter.assignee_id = Some(me),
+            None => e.add("view", "`mine` needs a user"),
+        },
+        Some("unassigned") => filter.unassigned = true,
+        Some("teams") => filter.my_teams = true,
+        Some(_) => e.add("view", "must be mine, unassigned, teams or all"),
+    }
     e.into_result()?;
-    Ok(ConversationFilter { status, assignee_id, unassigned, team_id })
+    Ok(filter)
 }
 
 /// Conversations the caller may see (by data scope), newest first.
@@ -99,7 +112,7 @@ async fn list_conversations(
     Query(params): Query<ConversationListParams>,
 ) -> Result<Json<Page<Conversation>>, ApiError> {
     let page = PageParams { limit: params.limit.clone(), cursor: params.cursor.clone() }.request()?;
-    Ok(Json(s.app.list_conversations(&actor, &conversation_filter(&params)?, &page).await?))
+    Ok(Json(s.app.list_conversations(&actor, &conversation_filter(&params, actor.user_id())?, &page).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

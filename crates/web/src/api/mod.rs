@@ -2,7 +2,10 @@
 //! `OpenApiRouter`, so the document at `/api/v1/openapi.json` is generated from the routes themselves.
 
 mod account;
+mod assist;
 mod audit;
+mod channels;
+pub(crate) mod contacts;
 mod conversations;
 mod kb;
 mod me;
@@ -54,6 +57,9 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(tokens::router())
             .merge(audit::router())
             .merge(conversations::router())
+            .merge(channels::router())
+            .merge(assist::router())
+            .merge(contacts::router())
             .merge(kb::router()),
     )
 }

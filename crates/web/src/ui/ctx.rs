@@ -37,6 +37,11 @@ pub struct Ctx {
     secure_cookies: bool,
 }
 
+/// A catalogue key a flash cookie may name: `flash.*`, or `<area>.flash.*` in an area's own block.
+fn is_flash_key(key: &str) -> bool {
+    key.starts_with("flash.") || key.split_once('.').is_some_and(|(_, rest)| rest.starts_with("flash."))
+}
+
 fn valid_token(text: &str) -> bool {
     (16..=128).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
@@ -73,7 +78,7 @@ impl FromRequestParts<WebState> for Ctx {
         };
         let t = Tr::new(page_locale(parts, actor.as_ref()));
         let flash = auth::cookie(&parts.headers, FLASH_COOKIE)
-            .filter(|key| key.starts_with("flash.") && t.t(key) != *key)
+            .filter(|key| is_flash_key(key) && t.t(key) != *key)
             .map(|key| t.t(key).to_string());
         let existing =
             auth::cookie(&parts.headers, auth::PRE_SESSION_COOKIE).filter(|v| valid_token(v)).map(str::to_string);
@@ -159,6 +164,9 @@ pub struct Chrome {
     pub favicon_url: String,
     /// Set when the page loads htmx.
     pub htmx_url: Option<String>,
+    /// The page's own style sheet and ES module, when it has them.
+    pub page_css_url: Option<String>,
+    pub module_url: Option<String>,
 }
 
 const ICON_HOME: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 11l9-7 9 7v9a1 1 0 0 1-1 1h-5v-6H9v6H4a1 1 0 0 1-1-1z"/></svg>"#;
@@ -223,6 +231,8 @@ impl Ctx {
             js_url: asset_url("app.js"),
             favicon_url: "/favicon.ico".into(),
             htmx_url: None,
+            page_css_url: None,
+            module_url: None,
         }
     }
 
@@ -254,6 +264,33 @@ impl Ctx {
         response
     }
 
+    /// Renders a public page that shows no personal data (the help center): the browser may keep it
+    /// `max_age` seconds. It varies by cookie (language, form token) and `Accept-Language`, so it is
+    /// `private`: a shared cache must not hand one reader's form token to another. Errors stay `no-store`.
+    pub fn render_public<T: Template>(&self, status: StatusCode, page: &T, max_age: u32) -> Response {
+        let mut response = self.render(status, page);
+        if response.status().is_success()
+            && let Ok(value) = HeaderValue::from_str(&format!("private, max-age={max_age}"))
+        {
+            response.headers_mut().insert(header::CACHE_CONTROL, value);
+        }
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+        response
+    }
+
+    /// The token of anonymous forms (`_csrf`), equal to the `sb_pre` cookie this page sets or had.
+    pub fn anonymous_token(&self) -> &str {
+        &self.pre
+    }
+
+    /// True when `sent` is the `sb_pre` cookie the browser sent (the double-submit check).
+    pub fn anonymous_token_matches(&self, sent: &str) -> bool {
+        // Constant time, like the middleware's check.
+        !self.pre_is_new
+            && sent.len() == self.pre.len()
+            && sent.bytes().zip(self.pre.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+
     /// Appends a `Set-Cookie` (Path=/, SameSite=Lax, Secure behind https).
     pub fn set_cookie(&self, response: &mut Response, name: &str, value: &str, max_age: Option<i64>, http_only: bool) {
         let mut text = format!("{name}={value}; Path=/; SameSite=Lax");
@@ -276,7 +313,7 @@ impl Ctx {
         self.set_cookie(response, LOCALE_COOKIE, locale.code(), Some(YEAR_SECONDS), true);
     }
 
-    /// 303 to `location`, showing the `flash.*` message `key` there.
+    /// 303 to `location`, showing the flash message `key` (`flash.*` or `<area>.flash.*`) there.
     pub fn done(&self, location: &str, key: &'static str) -> Response {
         let mut response = Redirect::to(location).into_response();
         self.set_cookie(&mut response, FLASH_COOKIE, key, Some(60), true);
@@ -317,6 +354,10 @@ impl Ctx {
                 (status, t.t("error.invalid_title"), text)
             }
             AppError::BadRequest(text) => (StatusCode::BAD_REQUEST, t.t("error.invalid_title"), text.clone()),
+            AppError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, t.t("error.invalid_title"), error.to_string()),
+            AppError::Busy => {
+                (StatusCode::SERVICE_UNAVAILABLE, t.t("error.internal_title"), t.t("error.internal_text").to_string())
+            }
             AppError::InvalidCredentials => return Redirect::to("/login").into_response(),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -43,7 +43,13 @@ pub async fn home(State(state): State<WebState>, c: Ctx) -> UiResult {
     let soon = t.t("home.coming");
     let area = |href, title, text| Card { href, title, text, badge: soon, ready: false };
     let cards = vec![
-        area("/inbox", t.t("nav.inbox"), t.t("inbox.lead")),
+        Card {
+            href: "/inbox",
+            title: t.t("nav.inbox"),
+            text: t.t("inbox.lead"),
+            badge: t.t("home.available"),
+            ready: true,
+        },
         area("/tickets", t.t("nav.tickets"), t.t("tickets.lead")),
         area("/kb", t.t("nav.kb"), t.t("kb.lead")),
         area("/customers", t.t("nav.customers"), t.t("customers.lead")),
@@ -89,14 +95,6 @@ fn placeholder(c: &Ctx, section: &str, keys: [&'static str; 6]) -> Response {
     let [title, lead, a, b, d, coming] = keys.map(|k| t.t(k));
     let page = PlaceholderPage { t, c: c.chrome(section), title, lead, points: vec![a, b, d], coming };
     c.render(StatusCode::OK, &page)
-}
-
-pub async fn inbox(Signed { c, .. }: Signed) -> Response {
-    placeholder(
-        &c,
-        "inbox",
-        ["nav.inbox", "inbox.lead", "inbox.point1", "inbox.point2", "inbox.point3", "inbox.coming"],
-    )
 }
 
 pub async fn tickets(Signed { c, .. }: Signed) -> Response {
@@ -153,6 +151,7 @@ pub async fn settings(Signed { c, actor }: Signed) -> Response {
     };
     add(actor.can(Permission::UsersRead), "/settings/users", t.t("settings.users"), t.t("settings.users_text"));
     add(actor.can(Permission::TeamsRead), "/settings/teams", t.t("settings.teams"), t.t("settings.teams_text"));
+    add(actor.can(Permission::ChannelsRead), "/settings/channels", t.t("ch.title"), t.t("ch.hub_text"));
     add(actor.can(Permission::RolesRead), "/settings/roles", t.t("settings.roles"), t.t("settings.roles_text"));
     add(
         actor.can(Permission::TokensCreate) || actor.can(Permission::TokensManage),

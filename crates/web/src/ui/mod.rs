@@ -4,8 +4,12 @@
 
 mod account;
 mod audit;
+mod channel_form;
+mod channels;
 mod ctx;
 mod forms;
+mod help_center;
+mod help_pages;
 mod home;
 mod profile;
 mod roles;
@@ -14,6 +18,7 @@ mod setup;
 mod teams;
 mod tokens;
 mod users;
+mod workspace;
 
 #[cfg(test)]
 mod tests;
@@ -28,7 +33,7 @@ pub use ctx::{Chrome, Ctx, Signed};
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/", get(home::home))
-        .route("/inbox", get(home::inbox))
+        .route("/inbox", get(workspace::page))
         .route("/tickets", get(home::tickets))
         .route("/kb", get(home::kb))
         .route("/customers", get(home::customers))
@@ -57,8 +62,16 @@ pub fn router() -> Router<WebState> {
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
         .route("/settings/audit", get(audit::page))
         .route("/settings/audit/export.csv", get(audit::export))
+        .route("/settings/channels", get(channels::list).post(channels::create))
+        .route("/settings/channels/{id}", get(channels::edit_form).post(channels::update))
+        .route("/settings/channels/{id}/secret", get(channels::confirm_rotate).post(channels::rotate))
         .route("/settings/account", get(account::page).post(account::update))
         .route("/favicon.ico", get(favicon))
+        .route("/help/{account}", get(help_center::home))
+        .route("/help/{account}/search", get(help_center::search))
+        .route("/help/{account}/c/{category}", get(help_center::category))
+        .route("/help/{account}/a/{article}", get(help_center::article))
+        .route("/help/{account}/a/{article}/feedback", post(help_center::feedback))
 }
 
 /// The icon of every page (SVG; browsers ask for `/favicon.ico` by default, so it lives there).

@@ -102,6 +102,11 @@ impl Browser {
 /// The router over a fresh database: in-memory SQLite, or a fresh schema on the PostgreSQL named by
 /// SWITCHBOARD_TEST_POSTGRES_URL (None, and the test is skipped, when that is not set).
 async fn server(postgres: bool) -> Option<Router> {
+    server_and_app(postgres).await.map(|(router, _)| router)
+}
+
+/// `server`, and the app behind the router (for tests that set up data through the services).
+async fn server_and_app(postgres: bool) -> Option<(Router, App)> {
     let db = if postgres {
         let Ok(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
             assert!(
@@ -121,7 +126,7 @@ async fn server(postgres: bool) -> Option<Router> {
     };
     db.migrate().await.unwrap();
     let app = App::new(db, AppSettings::default());
-    Some(crate::router(WebState::new(app, WebConfig::default())))
+    Some((crate::router(WebState::new(app.clone(), WebConfig::default())), app))
 }
 
 /// Runs a UI test on SQLite and on PostgreSQL.
@@ -142,7 +147,14 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(setup_admin_pages_and_an_agent_in_chinese, repeated_wrong_passwords_are_throttled_with_minutes);
+mod channels;
+mod help_center;
+
+on_both_backends!(
+    setup_admin_pages_and_an_agent_in_chinese,
+    repeated_wrong_passwords_are_throttled_with_minutes,
+    the_workspace_follows_permissions,
+);
 
 /// The first numeric id in a link starting with `prefix`.
 fn first_id(body: &str, prefix: &str) -> String {
@@ -373,14 +385,118 @@ async fn repeated_wrong_passwords_are_throttled_with_minutes(router: Router) {
     assert!(last.headers.contains_key(header::RETRY_AFTER));
 }
 
+/// The `data-<name>` attribute of the workspace root.
+fn data(body: &str, name: &str) -> String {
+    let marker = format!("data-{name}=\"");
+    let start = body.find(&marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no data-{name}"));
+    body[start..].split('"').next().unwrap_or_default().to_string()
+}
+
+/// The id of the custom role named `name`, from the roles page.
+fn role_id(roles_page: &str, name: &str) -> String {
+    let at = roles_page.find(&format!(">{name}<")).expect("the role is listed");
+    first_id(&roles_page[roles_page[..at].rfind("/settings/roles/").expect("a link to the role")..], "/settings/roles/")
+}
+
+async fn the_workspace_follows_permissions(router: Router) {
+    let mut b = Browser::new(router.clone());
+    set_up(&mut b).await;
+
+    // The admin (data scope: account, in no team) gets mine, unassigned and all, and may assign.
+    let page = b.open("/inbox").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    for id in ["ws-view-mine", "ws-view-unassigned", "ws-view-all", "ws-assign-me", "ws-assign-agent", "ws-reply"] {
+        assert!(page.body.contains(&format!("id=\"{id}\"")), "{id} is on the admin's page");
+    }
+    assert!(!page.body.contains("id=\"ws-view-teams\""), "no teams view without a team");
+    assert_eq!(data(&page.body, "can-assign"), "true");
+    assert_eq!(data(&page.body, "view"), "mine");
+    assert_eq!(data(&page.body, "csrf"), page.csrf(), "the scripts get the session's CSRF token");
+    assert!(!page.body.contains("style="), "no inline style");
+    assert!(!page.body.contains("<script>") && !page.body.contains("onclick"), "no inline script");
+    // The scripts' strings travel as JSON in an attribute, escaped like any attribute.
+    let strings = data(&page.body, "strings").replace("&#34;", "\"").replace("&quot;", "\"");
+    assert!(strings.contains("Internal note") && strings.contains("ws.typing.customer"), "{strings}");
+    let module = page.body.split("<script type=\"module\" src=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+    assert!(module.starts_with("/static/m/") && module.ends_with("/ws-main.js"), "{module}");
+    let script = b.open(module).await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    assert!(script.headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    let sibling = b.open(&module.replace("ws-main.js", "ws-socket.js")).await;
+    assert_eq!(sibling.status, StatusCode::OK, "modules import their siblings from the same folder");
+    let outdated = b.open("/static/m/0000000000000000/ws-main.js").await;
+    assert_eq!(outdated.headers[header::CACHE_CONTROL], "no-cache", "an old page gets the current file, uncached");
+    assert_eq!(b.open("/static/m/x/app.css").await.status, StatusCode::NOT_FOUND, "only modules live there");
+    let chosen = b.open("/inbox?view=all&status=resolved&c=42").await;
+    assert_eq!(data(&chosen.body, "view"), "all");
+    assert_eq!(data(&chosen.body, "status"), "resolved");
+    assert_eq!(data(&chosen.body, "open"), "42");
+    let odd = b.open("/inbox?view=everything&status=%3Cb%3E&c=1%3Cscript%3E").await;
+    assert_eq!(
+        (data(&odd.body, "view"), data(&odd.body, "status"), data(&odd.body, "open")),
+        ("mine".into(), "open".into(), String::new())
+    );
+
+    // A team with an agent who speaks Chinese, and a role that may not see conversations.
+    b.fill_and_post("/settings/teams/new", "/settings/teams", &[("name", "一线"), ("members_shown", "1")]).await;
+    let team_id = first_id(&b.open("/settings/teams").await.body, "/settings/teams/");
+    b.fill_and_post(
+        "/settings/roles/new",
+        "/settings/roles",
+        &[("name", "Auditor"), ("permissions", "audit.read"), ("data_scope", "own")],
+    )
+    .await;
+    let auditor_role = role_id(&b.open("/settings/roles").await.body, "Auditor");
+    for (email, role, locale, teams) in [
+        ("li@example.com", "agent", "zh-CN", vec![("teams_shown", "1"), ("team_ids", team_id.as_str())]),
+        ("audit@example.com", auditor_role.as_str(), "en", vec![]),
+    ] {
+        let mut fields = vec![
+            ("name", "Someone"),
+            ("email", email),
+            ("password", "agent password"),
+            ("role", role),
+            ("locale", locale),
+            ("time_zone", ""),
+        ];
+        fields.extend(teams);
+        let created = b.fill_and_post("/settings/users/new", "/settings/users", &fields).await;
+        assert_eq!(created.location(), "/settings/users", "{}", created.body);
+    }
+
+    // The agent (data scope: own, in a team): mine, unassigned, teams; not all; no assigning others.
+    let mut agent = Browser::new(router.clone());
+    let signed_in =
+        agent.fill_and_post("/login", "/login", &[("email", "li@example.com"), ("password", "agent password")]).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let page = agent.open("/inbox?view=all").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(lang(&page.body), "zh-CN");
+    assert!(page.body.contains("分配给我") && page.body.contains("我的团队"));
+    assert!(page.body.contains("id=\"ws-view-teams\"") && !page.body.contains("id=\"ws-view-all\""));
+    assert_eq!(data(&page.body, "view"), "mine", "a view the agent may not use falls back to their own");
+    assert_eq!(data(&page.body, "team-ids"), team_id);
+    assert_eq!(data(&page.body, "can-assign"), "false");
+    assert!(!page.body.contains("id=\"ws-assign-agent\""));
+    assert!(data(&page.body, "strings").contains("客户正在输入"));
+
+    // Without conversations.reply: forbidden.
+    let mut auditor = Browser::new(router);
+    auditor.fill_and_post("/login", "/login", &[("email", "audit@example.com"), ("password", "agent password")]).await;
+    let forbidden = auditor.open("/inbox").await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert!(!forbidden.body.contains("id=\"workspace\""));
+}
+
 #[test]
 fn every_key_named_in_code_exists_in_both_languages() {
     let mut keys: Vec<String> = Permission::ALL.iter().map(|p| format!("perm.{}", p.name())).collect();
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
         for piece in text.split('"') {
-            let namespaced = ["err.", "flash.", "inbox.", "tickets.", "kb.", "customers.", "reports.", "nav."]
+            let namespaced = ["err.", "flash.", "ch.", "inbox.", "tickets.", "kb.", "customers.", "reports.", "nav."]
                 .iter()
                 .any(|p| piece.starts_with(p));
             if namespaced

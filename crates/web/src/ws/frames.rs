@@ -1,8 +1,9 @@
 //! The frames of the realtime protocol (docs/protocol.md), as the server reads and writes them.
 
 use serde::{Deserialize, Serialize};
-use switchboard_domain::ConversationId;
-use switchboard_domain::conversations::Message;
+use std::collections::BTreeMap;
+use switchboard_domain::conversations::{Message, VisitorConversation};
+use switchboard_domain::{AttachmentId, ConversationId};
 
 /// A frame from the client. Unknown types and wrong fields are `malformed_frame` errors.
 #[derive(Debug, Deserialize)]
@@ -11,17 +12,40 @@ pub enum ClientFrame {
     Hello {
         r#ref: Option<String>,
         auth: Auth,
+        locale: Option<String>,
+        page: Option<PageFrame>,
     },
     Send {
         r#ref: Option<String>,
-        conversation_id: ConversationId,
+        conversation_id: Option<ConversationId>,
         client_id: Option<String>,
         text: Option<String>,
+        attachments: Option<Vec<AttachmentId>>,
         private: Option<bool>,
+        prechat: Option<BTreeMap<String, String>>,
     },
     Subscribe {
         r#ref: Option<String>,
+        #[serde(default)]
         conversations: Vec<Subscription>,
+        /// Absent: unchanged; null: stop; `{"view": …}`: follow that view.
+        #[serde(default)]
+        inbox: Option<serde_json::Value>,
+    },
+    Typing {
+        conversation_id: ConversationId,
+        state: TypingState,
+        #[serde(default)]
+        private: bool,
+    },
+    Read {
+        r#ref: Option<String>,
+        conversation_id: ConversationId,
+        seq: i64,
+    },
+    Presence {
+        r#ref: Option<String>,
+        state: String,
     },
     Ping {
         t: Option<i64>,
@@ -29,11 +53,33 @@ pub enum ClientFrame {
     Pong,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypingState {
+    Start,
+    Stop,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageFrame {
+    pub url: Option<String>,
+    pub title: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Auth {
     Token { token: String },
     Session,
+    Visitor { channel: String, visitor_token: Option<String>, identity: Option<IdentityFrame> },
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdentityFrame {
+    pub user_id: String,
+    pub hash: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +105,12 @@ pub enum ServerFrame<'a> {
         actor: ActorInfo,
         heartbeat_seconds: u64,
         limits: Limits,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        visitor_token: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        verified: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conversations: Option<Vec<VisitorConversation>>,
     },
     Ack {
         r#ref: Option<&'a str>,
@@ -68,15 +120,12 @@ pub enum ServerFrame<'a> {
     Subscribed {
         r#ref: Option<&'a str>,
         conversations: Vec<ConversationId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inbox: Option<&'a str>,
     },
-    Event {
-        topic: &'a str,
-        conversation_id: ConversationId,
-        seq: Option<i64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        message: Option<serde_json::Value>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        conversation: Option<serde_json::Value>,
+    /// An answer to `read` or `presence`.
+    Ok {
+        r#ref: Option<&'a str>,
     },
     Ping {
         t: i64,
