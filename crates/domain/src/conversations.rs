@@ -312,7 +312,7 @@ pub struct NewConversation {
     pub message: Option<String>,
 }
 
-fn tags(e: &mut FieldErrors, tags: &[String]) -> Vec<String> {
+pub(crate) fn tags(e: &mut FieldErrors, tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().to_lowercase();

@@ -125,6 +125,8 @@ typed_id! {
     ArticleId,
     /// A FAQ entry of the knowledge base.
     FaqId,
+    /// A routing rule: conditions on a new conversation, and where it goes.
+    RoutingRuleId,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod kb_requests;
 pub mod permissions;
 pub mod quick_replies;
 pub mod requests;
+pub mod routing;
 pub mod time;
 pub mod values;
 pub mod widget;
