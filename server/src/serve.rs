@@ -59,6 +59,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         "serving on http://{address}"
     );
     let events = tokio::spawn(app.clone().run_events(config.redis_url()));
+    let routing = tokio::spawn(app.clone().run_routing());
     let renew_db = app.db().clone();
     let renew_holder = holder.clone();
     let renewal = tokio::spawn(async move {
@@ -90,6 +91,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     renewal.abort();
     pruning.abort();
     events.abort();
+    routing.abort();
     let _ = app.db().release_node(&holder).await;
     app.db().close().await;
     tracing::info!("stopped");

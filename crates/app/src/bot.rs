@@ -120,7 +120,7 @@ impl App {
         let bot = self.faq_bot(account).await?;
         let anyone_online = {
             let mut conn = self.db().read().await?;
-            visitors::anyone_online(&mut conn, account, switchboard_store::now_ms()).await?
+            visitors::anyone_online(&mut conn, account).await?
         };
         let at = now();
         let mut tx = self.db().begin().await?;
@@ -200,12 +200,16 @@ impl App {
                 conversation.updated_at = at;
                 conversation.bot = Some(HANDED_OVER.into());
                 inbox::update_conversation(&mut tx, account, &conversation).await?;
+                self.enqueue_new(&mut tx, account, &mut conversation, settings.team_id).await?;
                 let payload = serde_json::to_value(&conversation).unwrap_or_default();
                 self.emit(&mut tx, account, "conversation.updated", payload).await?;
             }
         }
         tx.commit().await?;
         self.committed(account);
+        if hand_over {
+            self.routing_needed(account);
+        }
         Ok(())
     }
 }

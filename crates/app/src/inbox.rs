@@ -7,7 +7,7 @@ use switchboard_domain::conversations::*;
 use switchboard_domain::permissions::{DataScope, Permission};
 use switchboard_domain::*;
 use switchboard_store::AnyConnection;
-use switchboard_store::repo::{inbox, outbox, teams, users};
+use switchboard_store::repo::{inbox, outbox, queue, teams, users};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_ms(switchboard_store::now_ms())
@@ -98,6 +98,8 @@ impl App {
                             external_id,
                             verified: false,
                             attributes: Default::default(),
+                            vip_level: 0,
+                            tags: Vec::new(),
                             created_at: at,
                             updated_at: at,
                         };
@@ -128,6 +130,8 @@ impl App {
             prechat: Default::default(),
             last_message: None,
             bot: None,
+            queued_at: None,
+            offered_to: None,
             created_at: at,
             updated_at: at,
             last_message_at: None,
@@ -135,6 +139,7 @@ impl App {
             resolved_at: None,
         };
         inbox::insert_conversation(&mut tx, actor.account_id, &conversation).await?;
+        self.enqueue_new(&mut tx, actor.account_id, &mut conversation, None).await?;
         self.emit(
             &mut tx,
             actor.account_id,
@@ -176,6 +181,9 @@ impl App {
         };
         tx.commit().await?;
         self.committed(actor.account_id);
+        if conversation.queued_at.is_some() {
+            self.routing_needed(actor.account_id);
+        }
         Ok((conversation, message))
     }
 
@@ -240,7 +248,7 @@ impl App {
         let mut conversation =
             inbox::get_conversation(&mut tx, actor.account_id, user, scope, id).await?.ok_or(AppError::NotFound)?;
         // Taking the sequence locks the conversation: a concurrent resend waits here, then finds ours.
-        let seq = inbox::next_seq_read_by(&mut tx, actor.account_id, id, at, new.from_customer).await?;
+        let seq = inbox::next_seq_read_by(&mut tx, actor.account_id, id, at, new.from_customer, new.private).await?;
         if let Some(client_id) = &new.client_id
             && let Some(existing) = inbox::message_by_client_id(&mut tx, actor.account_id, id, client_id).await?
         {
@@ -297,8 +305,14 @@ impl App {
             conversation.last_seq = seq;
             conversation.last_message_at = Some(at);
             conversation.last_message = Some(message.text.chars().take(200).collect());
-            inbox::update_conversation(&mut tx, actor.account_id, &conversation).await?;
+            inbox::update_conversation_activity(&mut tx, actor.account_id, &conversation).await?;
             if reopened {
+                // Read again: routing may have assigned it since this request read it.
+                if let Some(fresh) =
+                    inbox::get_conversation(&mut tx, actor.account_id, None, DataScope::Account, id).await?
+                {
+                    conversation = fresh;
+                }
                 let payload = serde_json::to_value(&conversation).unwrap_or_default();
                 self.emit(&mut tx, actor.account_id, "conversation.updated", payload).await?;
             }
@@ -384,6 +398,8 @@ impl App {
         }
         let (user, scope) = Self::scope(actor);
         let mut tx = self.db().begin().await?;
+        // One assignment at a time per account, routing passes included, on every node.
+        switchboard_store::dialect::lock_account(&mut tx, actor.account_id.as_i64()).await?;
         let mut conversation =
             inbox::get_conversation(&mut tx, actor.account_id, user, scope, id).await?.ok_or(AppError::NotFound)?;
         if let Some(assignee) = input.assignee_id {
@@ -401,7 +417,28 @@ impl App {
             conversation.team_id = Some(team);
         }
         conversation.updated_at = now();
-        self.save_conversation(tx, actor, conversation).await
+        // Assigned by hand: out of the queue. Left without an agent in a team: back in its queue.
+        let at = conversation.updated_at.unix_ms();
+        match (conversation.assignee_id, conversation.team_id) {
+            (Some(agent), _) => {
+                queue::dequeue(&mut tx, actor.account_id, id).await?;
+                queue::set_last_agent(&mut tx, actor.account_id, conversation.contact_id, agent, at).await?;
+                conversation.queued_at = None;
+            }
+            (None, Some(team)) if conversation.status == ConversationStatus::Open => {
+                let (_, vip, _) = queue::contact_facts(&mut tx, actor.account_id, conversation.contact_id).await?;
+                let rank = switchboard_domain::routing::board::queue_rank(conversation.priority, vip);
+                queue::enqueue(&mut tx, actor.account_id, id, team, rank, at).await?;
+                conversation.queued_at = Some(conversation.queued_at.unwrap_or(conversation.updated_at));
+            }
+            _ => {
+                queue::dequeue(&mut tx, actor.account_id, id).await?;
+                conversation.queued_at = None;
+            }
+        }
+        let saved = self.save_conversation(tx, actor, conversation).await?;
+        self.routing_needed(actor.account_id);
+        Ok(saved)
     }
 
     pub async fn resolve_conversation(&self, actor: &Actor, id: ConversationId) -> Result<Conversation, AppError> {
@@ -423,7 +460,15 @@ impl App {
         conversation.status = next.map_err(|e| AppError::field("status", e.to_string()))?;
         conversation.resolved_at = if resolve { Some(at) } else { None };
         conversation.updated_at = at;
-        self.save_conversation(tx, actor, conversation).await
+        if resolve {
+            queue::dequeue(&mut tx, actor.account_id, id).await?;
+            conversation.queued_at = None;
+            conversation.offered_to = None;
+        }
+        let saved = self.save_conversation(tx, actor, conversation).await?;
+        // A resolved conversation frees a place for someone waiting.
+        self.routing_needed(actor.account_id);
+        Ok(saved)
     }
 
     /// Saves a changed conversation with its `conversation.updated` event and commits.

@@ -23,8 +23,8 @@ mod kb_import;
 mod kb_search;
 mod page;
 mod passwords;
-mod presence;
 mod roles;
+mod routing;
 mod teams;
 mod tokens;
 mod users;
@@ -45,7 +45,10 @@ pub use help_center::{
 pub use kb_import::{FaqExport, FaqFormat};
 pub use kb_search::KbSearch;
 pub use page::{Page, PageRequest};
-pub use presence::{PRESENCE_STATES, PresenceEntry};
+pub use routing::{
+    AgentPresence, CapacityInput, ContactRoutingInput, PRESENCE_STATES, PassReport, PresenceReportRow, QueueBoard,
+    QueuePosition, RoutingWorker, RuleTestInput, TeamBoard, TeamMemberSkill, TeamQueue, TeamQueueInput, TransferInput,
+};
 pub use switchboard_store::repo::kb_articles::ArticleFilter;
 pub use switchboard_store::repo::kb_faqs::FaqFilter;
 pub use switchboard_store::repo::users::UserFilter;
@@ -113,6 +116,8 @@ pub struct App {
     bots: Arc<
         std::sync::Mutex<std::collections::HashMap<switchboard_domain::AccountId, Arc<switchboard_text::bot::FaqBot>>>,
     >,
+    /// Accounts this node should run a routing pass for.
+    routing: Arc<routing::RoutingWorker>,
 }
 
 impl App {
@@ -125,6 +130,7 @@ impl App {
             hub: Arc::new(events::HubHandle::new()),
             file_key: Arc::new(tokio::sync::OnceCell::new()),
             bots: Default::default(),
+            routing: Default::default(),
         }
     }
     pub fn db(&self) -> &Db {

@@ -88,6 +88,11 @@ impl App {
         actor.require(Permission::TeamsManage)?;
         let mut tx = self.db().begin().await?;
         let before = teams::get_by_id(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
+        let uses = self.team_routing_uses(&mut tx, actor.account_id, id).await?;
+        if !uses.is_empty() {
+            let message = format!("routing still sends conversations here: {}", uses.join(", "));
+            return Err(AppError::Conflict(switchboard_domain::FieldErrors::single("team", message)));
+        }
         teams::delete(&mut tx, actor.account_id, id).await?;
         record(self, &mut tx, actor, "team.delete", ("team", Some(id.as_i64())), Some(&before), NOTHING).await?;
         tx.commit().await?;

@@ -210,6 +210,8 @@ impl App {
             external_id: Some(user_id.to_string()),
             verified: true,
             attributes: BTreeMap::new(),
+            vip_level: 0,
+            tags: Vec::new(),
             created_at: at,
             updated_at: at,
         };
@@ -232,6 +234,8 @@ impl App {
             external_id: None,
             verified: false,
             attributes: BTreeMap::new(),
+            vip_level: 0,
+            tags: Vec::new(),
             created_at: at,
             updated_at: at,
         };
@@ -323,7 +327,7 @@ impl App {
             }
         };
         // Taking the sequence locks the conversation: a concurrent resend waits here, then finds ours.
-        let seq = inbox::next_seq_read_by(&mut tx, account, conversation.id, at, true).await?;
+        let seq = inbox::next_seq_read_by(&mut tx, account, conversation.id, at, true, false).await?;
         if input.conversation_id.is_some()
             && let Some(client_id) = &new.client_id
             && let Some(existing) = inbox::message_by_client_id(&mut tx, account, conversation.id, client_id).await?
@@ -363,13 +367,21 @@ impl App {
             conversation.last_seq = seq;
             conversation.last_message_at = Some(at);
             conversation.last_message = Some(message.text.chars().take(200).collect());
-            inbox::update_conversation(&mut tx, account, &conversation).await?;
+            inbox::update_conversation_activity(&mut tx, account, &conversation).await?;
+            let scope = switchboard_domain::permissions::DataScope::Account;
+            // Read again: routing may have assigned it since this request read it.
+            if let Some(fresh) = inbox::get_conversation(&mut tx, account, None, scope, conversation.id).await? {
+                conversation = fresh;
+            }
             let payload = serde_json::to_value(&conversation).unwrap_or_default();
             self.emit(&mut tx, account, "conversation.updated", payload).await?;
         }
         self.emit(&mut tx, account, "message.created", serde_json::to_value(&message).unwrap_or_default()).await?;
         tx.commit().await?;
         self.committed(account);
+        if conversation.queued_at.is_some() {
+            self.routing_needed(account);
+        }
         if bot_answers {
             self.spawn_bot_reply(visitor, &conversation, &message);
         }
@@ -412,7 +424,7 @@ impl App {
             }
             inbox::update_contact(tx, account, contact).await?;
         }
-        let conversation = Conversation {
+        let mut conversation = Conversation {
             id: ConversationId::from_i64(self.db().new_id()),
             channel_id: visitor.channel_id,
             contact_id: contact.id,
@@ -422,7 +434,8 @@ impl App {
             status: if visitor.settings.bot_enabled { ConversationStatus::Pending } else { ConversationStatus::Open },
             assignee_id: None,
             assignee_name: None,
-            team_id: visitor.settings.team_id,
+            // Routing chooses the team (the channel's team is its fallback).
+            team_id: None,
             priority: Priority::Normal,
             tags: Vec::new(),
             last_seq: 0,
@@ -434,6 +447,8 @@ impl App {
             prechat: answers.map(|a| a.answers).unwrap_or_default(),
             last_message: None,
             bot: visitor.settings.bot_enabled.then(|| crate::bot::ANSWERING.to_string()),
+            queued_at: None,
+            offered_to: None,
             created_at: at,
             updated_at: at,
             last_message_at: None,
@@ -441,6 +456,9 @@ impl App {
             resolved_at: None,
         };
         inbox::insert_conversation(tx, account, &conversation).await?;
+        if !visitor.settings.bot_enabled {
+            self.enqueue_new(tx, account, &mut conversation, visitor.settings.team_id).await?;
+        }
         self.emit(tx, account, "conversation.created", serde_json::to_value(&conversation).unwrap_or_default()).await?;
         Ok(conversation)
     }

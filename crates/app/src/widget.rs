@@ -76,7 +76,7 @@ impl App {
             .await?
             .filter(|(_, c)| c.active && c.kind == ChannelKind::WebWidget)
             .ok_or(AppError::NotFound)?;
-        let agents_online = visitors::anyone_online(&mut conn, account_id, switchboard_store::now_ms()).await?;
+        let agents_online = visitors::anyone_online(&mut conn, account_id).await?;
         let slug = switchboard_store::repo::accounts::get_by_id(&mut conn, account_id).await?.map(|a| a.slug);
         let s = &channel.settings;
         let public = WidgetPublicConfig {

@@ -66,6 +66,10 @@ pub struct Contact {
     pub verified: bool,
     /// Other answers and attributes (pre-chat form fields, ...).
     pub attributes: BTreeMap<String, String>,
+    /// 0 for everyone, 1-9 for VIP customers (routing serves higher levels first).
+    pub vip_level: u8,
+    /// Labels routing rules can test, e.g. `wholesale`.
+    pub tags: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -182,6 +186,10 @@ pub struct Conversation {
     /// `answering` while the FAQ bot handles the conversation, `handed_over` after it passed it to a
     /// person, None when no bot took part.
     pub bot: Option<String>,
+    /// Waiting in its team's queue since (None: not waiting).
+    pub queued_at: Option<Timestamp>,
+    /// Offered to this agent, who has not yet accepted.
+    pub offered_to: Option<UserId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_message_at: Option<Timestamp>,
@@ -312,7 +320,7 @@ pub struct NewConversation {
     pub message: Option<String>,
 }
 
-pub(crate) fn tags(e: &mut FieldErrors, tags: &[String]) -> Vec<String> {
+pub fn tags(e: &mut FieldErrors, tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().to_lowercase();

@@ -46,6 +46,8 @@ permissions! {
     KbRead => "kb.read", "Read and search knowledge-base articles and FAQ entries, including drafts";
     KbManage => "kb.manage", "Write, publish, archive, restore, import and export the knowledge base";
     QuickRepliesManage => "quick_replies.manage", "Create and change quick replies shared with a team or the whole account";
+    RoutingMonitor => "routing.monitor", "Watch queues and agents' presence, and move waiting conversations";
+    RoutingManage => "routing.manage", "Change routing rules, queue settings, capacities and presence timers";
 }
 
 impl Serialize for Permission {
@@ -148,6 +150,7 @@ impl BuiltinRole {
                 KbRead,
                 KbManage,
                 QuickRepliesManage,
+                RoutingMonitor,
             ],
             Self::Admin => Permission::ALL.to_vec(),
         }

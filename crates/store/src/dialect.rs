@@ -68,3 +68,19 @@ mod tests {
         assert_eq!(text_query(Backend::Postgres, &tokens), "'退款' | 'a\"b'");
     }
 }
+
+/// Serializes one account's routing passes across nodes until the transaction ends: PostgreSQL takes
+/// a transaction-scoped advisory lock in a key space of its own (two 32-bit keys: "routing", and the
+/// account id folded to 32 bits; an unrelated account sharing a fold only waits a little); SQLite's
+/// single writer already serializes every write transaction.
+pub async fn lock_account(conn: &mut AnyConnection, account: i64) -> Result<(), crate::StoreError> {
+    if backend_of(conn) == Backend::Postgres {
+        let folded = ((account >> 32) ^ account) as i32;
+        sqlx::query("SELECT pg_advisory_xact_lock(CAST($1 AS INTEGER), CAST($2 AS INTEGER))")
+            .bind(0x726f_7574_i32)
+            .bind(folded)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -76,6 +76,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: None,
         postgres: None,
     },
+    Migration {
+        version: 8,
+        name: "routing",
+        sql: include_str!("../migrations/0008_routing.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,6 +23,9 @@ async fn another_accounts_objects_are_not_found(t: TestApp) {
             p if p.starts_with("/api/v1/me/sessions/") => "/api/v1/me/sessions".to_string(),
             p if p.starts_with("/api/v1/tokens/") => "/api/v1/tokens".to_string(),
             p if p.starts_with("/api/v1/quick-replies/") => "/api/v1/quick-replies".to_string(),
+            p if p.starts_with("/api/v1/routing/rules/") => "/api/v1/routing/rules".to_string(),
+            p if p.starts_with("/api/v1/routing/teams/") => "/api/v1/routing/teams".to_string(),
+            p if p.starts_with("/api/v1/routing/agents/") => format!("/api/v1/users/{id}"),
             // A sub-resource (`/users/{id}/password`) is read back through its parent; a password
             // change would show there as a new `updated_at`.
             p => p[..p.find("{id}").unwrap_or(p.len()) + 4].replace("{id}", &id),

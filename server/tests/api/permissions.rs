@@ -10,6 +10,8 @@ use switchboard_app::{Actor, SignIn};
 use switchboard_domain::conversations::{AssignInput, ContactInput, NewChannelInput, NewConversationInput};
 use switchboard_domain::kb_requests::{ArticleInput, CategoryInput, FaqInput};
 use switchboard_domain::requests::{NewTokenInput, NewUserInput, RoleInput, TeamInput};
+use switchboard_domain::routing::rules::{RoutingRuleInput, RuleActions};
+use switchboard_store::repo::queue;
 
 /// (method, path, agent, supervisor, admin): may that role call it?
 const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
@@ -91,6 +93,24 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("GET", "/api/v1/kb/faq/{id}/versions/{version}", true, true, true),
     ("POST", "/api/v1/kb/faq/{id}/versions/{version}/restore", false, true, true),
     ("GET", "/api/v1/kb/search", true, true, true),
+    ("GET", "/api/v1/routing/settings", false, true, true),
+    ("PUT", "/api/v1/routing/settings", false, false, true),
+    ("GET", "/api/v1/routing/rules", false, true, true),
+    ("POST", "/api/v1/routing/rules", false, false, true),
+    ("PATCH", "/api/v1/routing/rules/{id}", false, false, true),
+    ("DELETE", "/api/v1/routing/rules/{id}", false, false, true),
+    ("POST", "/api/v1/routing/rules/test", false, false, true),
+    ("GET", "/api/v1/routing/teams", true, true, true),
+    ("PATCH", "/api/v1/routing/teams/{id}", false, false, true),
+    ("PUT", "/api/v1/routing/agents/{id}/capacity", false, false, true),
+    ("GET", "/api/v1/routing/board", false, true, true),
+    ("GET", "/api/v1/routing/presence-report", false, true, true),
+    ("PUT", "/api/v1/presence/me", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/transfer", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/offer/accept", true, true, true),
+    ("POST", "/api/v1/conversations/{id}/offer/decline", true, true, true),
+    ("GET", "/api/v1/conversations/{id}/queue", true, true, true),
+    ("PATCH", "/api/v1/contacts/{id}/routing", false, true, true),
 ];
 
 /// A channel of the tenant, for conversation fixtures.
@@ -131,6 +151,8 @@ pub fn fill(path: &str, id: &str) -> String {
         format!("{url}?q=refund")
     } else if url.ends_with("/attachments") {
         format!("{url}?conversation_id={id}&name=note.txt")
+    } else if url.ends_with("/presence-report") {
+        format!("{url}?date=2026-11-21")
     } else {
         url
     }
@@ -190,8 +212,36 @@ pub async fn target(
             ..Default::default()
         };
         t.app.create_token(&system, &input).await.unwrap().token.id.to_string()
+    } else if path.contains("/offer/") || path.ends_with("/queue") {
+        // Waiting in a team's queue, and for an offer offered to the caller.
+        let id = conversation_for(t, tenant, caller, false).await;
+        // A team of the caller's, so the waiting conversation is in every role's data scope.
+        let members = Some(vec![caller.user_id.parse().unwrap()]);
+        let input = TeamInput { name: Some(format!("Queue {n}")), member_ids: members, ..Default::default() };
+        let team = t.app.create_team(&system, &input).await.unwrap().id;
+        let conversation = id.parse().unwrap();
+        let mut tx = t.app.db().begin().await.unwrap();
+        queue::enqueue(&mut tx, tenant.account_id, conversation, team, 10, 1).await.unwrap();
+        if path.contains("/offer/") {
+            let caller_id = caller.user_id.parse().unwrap();
+            queue::offer(&mut tx, tenant.account_id, conversation, caller_id, i64::MAX / 2).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        id
     } else if path.starts_with("/api/v1/conversations/") || path == "/api/v1/attachments" {
         conversation_for(t, tenant, caller, path.ends_with("/reopen")).await
+    } else if path.starts_with("/api/v1/routing/rules/") {
+        let input = RoutingRuleInput {
+            name: Some(format!("Rule {n}")),
+            actions: Some(RuleActions { add_tags: vec!["vip".into()], ..Default::default() }),
+            ..Default::default()
+        };
+        t.app.save_routing_rule(&system, None, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/routing/teams/") {
+        let input = TeamInput { name: Some(format!("Team {n}")), ..Default::default() };
+        t.app.create_team(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/routing/agents/") {
+        caller.user_id.clone()
     } else if path.starts_with("/api/v1/channels/") {
         let input = NewChannelInput { name: Some(format!("Widget {n}")), kind: Some("web_widget".into()) };
         t.app.create_channel(&system, &input).await.unwrap().id.to_string()
@@ -275,6 +325,21 @@ pub async fn target(
             json!({ "id": format!("ext-{n}"), "category": "orders", "question": "Q?", "answer": "A.", "lang": "en" }),
         ),
         ("PATCH", "/api/v1/kb/faq/{id}") => Some(json!({ "answer": "Changed answer." })),
+        ("PUT", "/api/v1/routing/settings") => Some(json!({ "default_capacity": 4 })),
+        ("POST", "/api/v1/routing/rules") | ("PATCH", "/api/v1/routing/rules/{id}") => {
+            Some(json!({ "name": format!("Rule {n}"), "conditions": [{ "kind": "vip_level", "at_least": 1 }],
+                "actions": { "priority": "high", "add_tags": ["vip"] } }))
+        }
+        ("POST", "/api/v1/routing/rules/test") => Some(json!({ "vip_level": 2 })),
+        ("PATCH", "/api/v1/routing/teams/{id}") => Some(json!({ "routing": { "policy": "round_robin" } })),
+        ("PUT", "/api/v1/routing/agents/{id}/capacity") => Some(json!({ "capacity": 3 })),
+        ("PUT", "/api/v1/presence/me") => Some(json!({ "state": "busy" })),
+        ("POST", "/api/v1/conversations/{id}/transfer") => {
+            let input = TeamInput { name: Some(format!("To {n}")), ..Default::default() };
+            let team = t.app.create_team(&system, &input).await.unwrap().id;
+            Some(json!({ "to_team_id": team, "note": "客户要求退款，请跟进" }))
+        }
+        ("PATCH", "/api/v1/contacts/{id}/routing") => Some(json!({ "vip_level": 2, "tags": ["wholesale"] })),
         _ => None,
     };
     (id, body)

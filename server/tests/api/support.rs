@@ -141,6 +141,7 @@ impl TestApp {
         db.claim_node("api-test", std::time::Duration::from_secs(600)).await.expect("node lease");
         let app = App::new(db, settings);
         tokio::spawn(app.clone().run_events(None));
+        tokio::spawn(app.clone().run_routing());
         let config =
             switchboard_web::WebConfig { max_body_bytes: 64 * 1024, trust_forwarded_for: true, ..Default::default() };
         let router = switchboard_web::router(switchboard_web::WebState::new(app.clone(), config));

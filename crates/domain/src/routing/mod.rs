@@ -4,3 +4,4 @@
 pub mod board;
 pub mod hours;
 pub mod rules;
+pub mod settings;

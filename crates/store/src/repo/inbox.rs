@@ -115,13 +115,15 @@ fn contact(row: &AnyRow) -> Result<Contact, StoreError> {
         external_id: get(row, "external_id")?,
         verified: flag(row, "verified")?,
         attributes: serde_json::from_str(&get::<String>(row, "attributes")?).unwrap_or_default(),
+        vip_level: u8::try_from(get::<i64>(row, "vip_level")?.clamp(0, 9)).unwrap_or(0),
+        tags: serde_json::from_str(&get::<String>(row, "tags")?).unwrap_or_default(),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })
 }
 
-const CONTACT: &str =
-    "SELECT id, name, email, phone, external_id, verified, attributes, created_at, updated_at FROM contacts";
+const CONTACT: &str = "SELECT id, name, email, phone, external_id, verified, attributes, vip_level, tags, created_at, updated_at \
+     FROM contacts";
 
 pub async fn get_contact(
     conn: &mut AnyConnection,
@@ -153,7 +155,7 @@ pub async fn find_contact(
 pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO contacts (account_id, id, name, email, phone, external_id, verified, attributes, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         updated_at, vip_level, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
@@ -165,6 +167,8 @@ pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
     .bind(serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into()))
     .bind(c.created_at.unix_ms())
     .bind(c.updated_at.unix_ms())
+    .bind(i64::from(c.vip_level))
+    .bind(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()))
     .execute(conn)
     .await
     .map_err(|e| StoreError::from(e).on_unique("external_id"))?;
@@ -174,8 +178,8 @@ pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
 /// Saves a contact's details.
 pub async fn update_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE contacts SET name = $3, email = $4, phone = $5, verified = $6, attributes = $7, updated_at = $8 \
-         WHERE account_id = $1 AND id = $2",
+        "UPDATE contacts SET name = $3, email = $4, phone = $5, verified = $6, attributes = $7, updated_at = $8, \
+         vip_level = $9, tags = $10 WHERE account_id = $1 AND id = $2",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
@@ -185,13 +189,15 @@ pub async fn update_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
     .bind(i64::from(c.verified))
     .bind(serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into()))
     .bind(c.updated_at.unix_ms())
+    .bind(i64::from(c.vip_level))
+    .bind(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()))
     .execute(conn)
     .await?;
     Ok(())
 }
 
 const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
-     customer_read_seq, agent_read_seq, page_url, page_title, locale, prechat, bot, \
+     customer_read_seq, agent_read_seq, page_url, page_title, locale, prechat, bot, queued_at, offered_to, \
      created_at, updated_at, last_message_at, first_response_at, resolved_at, \
      (SELECT name FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_name, \
      (SELECT verified FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_verified, \
@@ -222,6 +228,8 @@ fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
         prechat: serde_json::from_str(&get::<String>(row, "prechat")?).unwrap_or_default(),
         last_message: get::<Option<String>>(row, "last_message")?.map(|t| t.chars().take(200).collect()),
         bot: bot_mode(&get::<String>(row, "bot")?),
+        queued_at: opt_time(row, "queued_at")?,
+        offered_to: get::<Option<i64>>(row, "offered_to")?.map(UserId::from_i64),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
         last_message_at: opt_time(row, "last_message_at")?,
@@ -321,6 +329,30 @@ pub async fn update_conversation(
     Ok(())
 }
 
+/// Saves what a message changes — status, times, the customer's page — and never the assignee or
+/// team, which routing may have changed since the caller read the conversation.
+pub async fn update_conversation_activity(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    c: &Conversation,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE conversations SET status = $3, updated_at = $4, first_response_at = $5, resolved_at = $6, \
+         page_url = $7, page_title = $8 WHERE account_id = $1 AND id = $2",
+    )
+    .bind(account.as_i64())
+    .bind(c.id.as_i64())
+    .bind(c.status.name())
+    .bind(c.updated_at.unix_ms())
+    .bind(c.first_response_at.map(|t| t.unix_ms()))
+    .bind(c.resolved_at.map(|t| t.unix_ms()))
+    .bind(c.page_url.as_deref())
+    .bind(c.page_title.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The SQL condition of a data scope over `conversations`, with `$1` the account and `$2` the user.
 fn scope_condition(scope: DataScope) -> &'static str {
     match scope {
@@ -397,16 +429,22 @@ pub async fn next_seq(
 }
 
 /// Like `next_seq`, in the same statement moving the writer's side's read position to the new
-/// message (writing implies having read): `by_customer` names the side.
+/// message (writing implies having read) and recording when that side last wrote (the inactivity
+/// timers read it): `by_customer` names the side; an agent's internal note is not a reply.
 pub async fn next_seq_read_by(
     conn: &mut AnyConnection,
     account: AccountId,
     id: ConversationId,
     at: Timestamp,
     by_customer: bool,
+    private_note: bool,
 ) -> Result<i64, StoreError> {
-    let read = if by_customer { ", customer_read_seq = last_seq + 1" } else { ", agent_read_seq = last_seq + 1" };
-    take_seq(conn, account, id, at, read).await
+    let also = match (by_customer, private_note) {
+        (true, _) => ", customer_read_seq = last_seq + 1, last_customer_at = $3",
+        (false, false) => ", agent_read_seq = last_seq + 1, last_agent_at = $3",
+        (false, true) => ", agent_read_seq = last_seq + 1",
+    };
+    take_seq(conn, account, id, at, also).await
 }
 
 async fn take_seq(

@@ -148,16 +148,12 @@ pub async fn presence(
         .collect()
 }
 
-/// Whether any user of the account is online (has a connection on a live node and is not away).
-pub async fn anyone_online(conn: &mut AnyConnection, account: AccountId, now_ms: i64) -> Result<bool, StoreError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM presence WHERE account_id = $1 AND connections > 0 AND state = 'online' \
-         AND node_id IN (SELECT node FROM node_leases WHERE expires_at > $2)",
-    )
-    .bind(account.as_i64())
-    .bind(now_ms)
-    .fetch_one(conn)
-    .await?;
+/// Whether any agent of the account is online (routing's effective state).
+pub async fn anyone_online(conn: &mut AnyConnection, account: AccountId) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM agent_status WHERE account_id = $1 AND state = 'online'")
+        .bind(account.as_i64())
+        .fetch_one(conn)
+        .await?;
     Ok(get::<i64>(&row, "n")? > 0)
 }
 

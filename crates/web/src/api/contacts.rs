@@ -67,11 +67,11 @@ async fn mark_read(
 
 /// Every active user's presence: `online`, `busy`, `away` or `offline`.
 #[utoipa::path(get, path = "/presence", tag = "conversations",
-    responses((status = 200, body = Vec<switchboard_app::PresenceEntry>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<switchboard_app::AgentPresence>), (status = 403, body = ErrorBody)))]
 async fn list_presence(
     State(s): State<WebState>,
     ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<switchboard_app::PresenceEntry>>, ApiError> {
+) -> Result<Json<Vec<switchboard_app::AgentPresence>>, ApiError> {
     Ok(Json(s.app.list_presence(&actor).await?))
 }
 

@@ -11,6 +11,7 @@ mod kb;
 mod me;
 pub mod reference;
 mod roles;
+mod routing;
 mod teams;
 mod tokens;
 mod users;
@@ -60,6 +61,7 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(channels::router())
             .merge(assist::router())
             .merge(contacts::router())
+            .merge(routing::router())
             .merge(kb::router()),
     )
 }
