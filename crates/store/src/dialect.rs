@@ -54,21 +54,6 @@ pub fn text_query(backend: Backend, tokens: &[String]) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_round_trip() {
-        assert_eq!(split_ids(Some("3,1,2")), vec![1, 2, 3]);
-        assert_eq!(split_ids(None), Vec::<i64>::new());
-        assert!(join_ids(Backend::Postgres, "team_id").contains("string_agg"));
-        let tokens = vec!["退款".to_string(), "a\"b".to_string()];
-        assert_eq!(text_query(Backend::Sqlite, &tokens), "\"退款\" OR \"a\"\"b\"");
-        assert_eq!(text_query(Backend::Postgres, &tokens), "'退款' | 'a\"b'");
-    }
-}
-
 /// Serializes one account's routing passes across nodes until the transaction ends: PostgreSQL takes
 /// a transaction-scoped advisory lock in a key space of its own (two 32-bit keys: "routing", and the
 /// account id folded to 32 bits; an unrelated account sharing a fold only waits a little); SQLite's
@@ -83,4 +68,19 @@ pub async fn lock_account(conn: &mut AnyConnection, account: i64) -> Result<(), 
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        assert_eq!(split_ids(Some("3,1,2")), vec![1, 2, 3]);
+        assert_eq!(split_ids(None), Vec::<i64>::new());
+        assert!(join_ids(Backend::Postgres, "team_id").contains("string_agg"));
+        let tokens = vec!["退款".to_string(), "a\"b".to_string()];
+        assert_eq!(text_query(Backend::Sqlite, &tokens), "\"退款\" OR \"a\"\"b\"");
+        assert_eq!(text_query(Backend::Postgres, &tokens), "'退款' | 'a\"b'");
+    }
 }

@@ -12,5 +12,6 @@ mod kb;
 mod kb_search;
 mod permissions;
 mod realtime;
+mod routing;
 pub mod support;
 mod widget;

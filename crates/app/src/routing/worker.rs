@@ -80,11 +80,11 @@ impl App {
                 self.change_agent_status(account, agent, Change::MissedOffer).await?;
             }
         }
-        if tick % 5 == 0 {
+        if tick.is_multiple_of(5) {
             self.presence_timers(now).await?;
         }
-        if tick % 15 == 0 {
-            self.inactivity_timers(now).await?;
+        if tick.is_multiple_of(15) {
+            self.sweep_inactivity(now).await?;
         }
         Ok(())
     }
@@ -104,8 +104,9 @@ impl App {
     }
 
     /// Open conversations whose customer has not answered the agent become pending, then closed, each
-    /// with a note to the customer, after the account's times.
-    async fn inactivity_timers(&self, now: i64) -> Result<(), AppError> {
+    /// with a note to the customer, after the account's times. The worker calls it with the present
+    /// time every fifteen seconds (tests with a later one).
+    pub async fn sweep_inactivity(&self, now: i64) -> Result<(), AppError> {
         for (from, to) in [
             (ConversationStatus::Open, ConversationStatus::Pending),
             (ConversationStatus::Pending, ConversationStatus::Closed),

@@ -34,10 +34,13 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Per team: least busy (else round robin), offer mode (else auto), and the overflow (team, ms).
+type Policy = (bool, bool, Option<(i64, i64)>);
+
 #[derive(Debug, Clone)]
 struct Setup {
     memberships: Vec<Vec<bool>>,
-    policies: Vec<(bool, bool, Option<(i64, i64)>)>,
+    policies: Vec<Policy>,
     capacities: Vec<u32>,
 }
 

@@ -305,8 +305,8 @@ pub async fn time_in_states(
     to: i64,
 ) -> Result<Vec<(UserId, String, i64)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT user_id, state, SUM(CASE WHEN COALESCE(ended_at, $3) < $3 THEN COALESCE(ended_at, $3) ELSE $3 END \
-         - CASE WHEN started_at > $2 THEN started_at ELSE $2 END) AS ms FROM presence_log \
+        "SELECT user_id, state, CAST(SUM(CASE WHEN COALESCE(ended_at, $3) < $3 THEN COALESCE(ended_at, $3) ELSE $3 END \
+         - CASE WHEN started_at > $2 THEN started_at ELSE $2 END) AS BIGINT) AS ms FROM presence_log \
          WHERE account_id = $1 AND started_at < $3 AND COALESCE(ended_at, $3) > $2 GROUP BY user_id, state",
     )
     .bind(account.as_i64())
