@@ -437,6 +437,7 @@ impl App {
             }
         }
         let saved = self.save_conversation(tx, actor, conversation).await?;
+        self.queue_changed(actor.account_id, saved.team_id);
         self.routing_needed(actor.account_id);
         Ok(saved)
     }
@@ -467,6 +468,7 @@ impl App {
         }
         let saved = self.save_conversation(tx, actor, conversation).await?;
         // A resolved conversation frees a place for someone waiting.
+        self.queue_changed(actor.account_id, saved.team_id);
         self.routing_needed(actor.account_id);
         Ok(saved)
     }

@@ -249,7 +249,16 @@ impl App {
         let rows =
             inbox::contact_conversations(&mut conn, visitor.account_id, visitor.contact_id, WELCOME_CONVERSATIONS)
                 .await?;
-        Ok(rows.iter().map(VisitorConversation::from).collect())
+        drop(conn);
+        let mut list = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut shown = VisitorConversation::from(row);
+            if row.queued_at.is_some() && row.offered_to.is_none() {
+                shown.queue = self.queue_position(visitor.account_id, row.id).await?.map(|p| p.info());
+            }
+            list.push(shown);
+        }
+        Ok(list)
     }
 
     /// One of the visitor's own conversations.

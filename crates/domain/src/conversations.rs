@@ -502,8 +502,18 @@ pub struct VisitorConversation {
     pub last_seq: i64,
     pub agent_read_seq: i64,
     pub assignee_name: Option<String>,
+    /// While waiting for a person: the place in line (1 = next) and an estimated wait in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueInfo>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A waiting customer's place in line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct QueueInfo {
+    pub position: i64,
+    pub estimated_wait_seconds: Option<i64>,
 }
 
 impl From<&Conversation> for VisitorConversation {
@@ -514,6 +524,7 @@ impl From<&Conversation> for VisitorConversation {
             last_seq: c.last_seq,
             agent_read_seq: c.agent_read_seq,
             assignee_name: c.assignee_name.clone(),
+            queue: None,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

@@ -309,7 +309,7 @@
     if (f.visitor_token) { S.token = f.visitor_token; save(TOKEN_KEY, S.token); }
     status(CFG.agents_online ? 'online' : '');
     var list = (f.conversations || []).slice().reverse();
-    list.forEach(function (c) { conv(c.id, c); });
+    list.forEach(function (c) { conv(c.id, c); if (c.queue) showQueue(c.queue); });
     var ids = Object.keys(S.convs);
     if (ids.length) subscribe(ids);
     if (!ids.length && !S.outbox.length && (CFG.prechat_fields || []).length && !S.prechat) showForm();
@@ -333,8 +333,11 @@
     if (f.topic === 'conversation.read' && f.by !== 'customer') {
       if (f.seq > c.read) c.read = f.seq;
       readUpTo(c);
+    } else if (f.topic === 'queue') {
+      showQueue(f);
     } else if (f.topic === 'conversation.updated' && f.conversation) {
       conv(id, f.conversation);
+      if (f.conversation.assignee_name || f.conversation.status !== 'open') showQueue(null);
       readUpTo(c);
     } else if (f.topic === 'conversation.created') {
       if (!c.subscribed) subscribe([id]);
@@ -342,6 +345,13 @@
       if (f.state === 'start') showTyping(f.by.name);
       else hideTyping();
     }
+  }
+
+  // While waiting for a person: the place in line and the estimated wait (docs/routing.md).
+  function showQueue(q) {
+    var el = $('queue'), mins = q && q.estimated_wait_seconds ? Math.max(1, Math.round(q.estimated_wait_seconds / 60)) : 0;
+    el.hidden = !(q && q.position);
+    if (!el.hidden) el.textContent = t(mins ? 'queue_wait' : 'queue_position', { n: q.position, m: mins });
   }
 
   function error(f) {

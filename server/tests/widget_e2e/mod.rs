@@ -5,6 +5,7 @@
 //! checked, other sites get no chat, a forged identity is refused, and a phone gets a full screen.
 
 mod bot;
+mod queue;
 mod site;
 
 use super::{Server, drop_schemas, shot};

@@ -32,6 +32,15 @@ pub struct QueuePosition {
     pub estimated_wait_seconds: Option<i64>,
 }
 
+impl QueuePosition {
+    pub fn info(&self) -> QueueInfo {
+        QueueInfo { position: self.position, estimated_wait_seconds: self.estimated_wait_seconds }
+    }
+}
+
+/// How many customers at the front of a queue are told their place when it moves.
+const ANNOUNCED: i64 = 500;
+
 /// How many waiting conversations a pass reads per team beyond its free places (for those agents declined).
 const HEADROOM: i64 = 20;
 
@@ -109,6 +118,7 @@ impl App {
         let at = conversation.updated_at.unix_ms();
         queue::enqueue(conn, account, conversation.id, team, board::queue_rank(conversation.priority, vip_level), at)
             .await?;
+        self.queue_changed(account, Some(team));
         conversation.queued_at = Some(conversation.queued_at.unwrap_or(conversation.updated_at));
         Ok(())
     }
@@ -132,6 +142,13 @@ impl App {
             .collect();
         let mut assigned_agents: HashMap<UserId, i64> = HashMap::new();
         for decision in decisions {
+            match decision {
+                Decision::Assign { team, .. } | Decision::Offer { team, .. } => self.queue_changed(account, Some(team)),
+                Decision::Overflow { from, to, .. } => {
+                    self.queue_changed(account, Some(from));
+                    self.queue_changed(account, Some(to));
+                }
+            }
             match decision {
                 Decision::Assign { conversation, agent, .. } => {
                     if queue::assign(&mut tx, account, conversation, agent, now).await? {
@@ -210,16 +227,41 @@ impl App {
         let mut conn = self.db().read().await?;
         let Some((team, position)) = queue::position(&mut conn, account, id).await? else { return Ok(None) };
         let now = now_ms();
-        let recent = queue::recent_assignments(&mut conn, account, team, now - 3_600_000).await?;
-        // The team's recent pace: the time between its last assignments, times the place in line.
-        let estimated_wait_seconds = match (recent.first(), recent.last()) {
-            (Some(newest), Some(oldest)) if recent.len() >= 2 && newest > oldest => {
-                let pace_ms = (newest - oldest) / (recent.len() as i64 - 1);
-                Some(((pace_ms * position + 999) / 1000).max(1))
-            }
-            _ => None,
-        };
+        let pace = team_pace(&mut conn, account, team, now).await?;
+        let estimated_wait_seconds = pace.map(|ms| ((ms * position + 999) / 1000).max(1));
         Ok(Some(QueuePosition { conversation_id: id, team_id: team, position, estimated_wait_seconds }))
+    }
+}
+
+/// The time between the team's recent assignments (within the hour), in ms; None without history.
+async fn team_pace(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    team: TeamId,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    let recent = queue::recent_assignments(conn, account, team, now - 3_600_000).await?;
+    Ok(match (recent.first(), recent.last()) {
+        (Some(newest), Some(oldest)) if recent.len() >= 2 && newest > oldest => {
+            Some((newest - oldest) / (recent.len() as i64 - 1))
+        }
+        _ => None,
+    })
+}
+
+impl App {
+    /// Tells the customers at the front of a team's queue their place and wait (a `queue` signal to
+    /// each conversation's sockets, on every node).
+    pub(crate) async fn announce_queue(&self, account: AccountId, team: TeamId) -> Result<(), AppError> {
+        let now = now_ms();
+        let mut conn = self.db().read().await?;
+        let pace = team_pace(&mut conn, account, team, now).await?;
+        for (id, position) in queue::positions(&mut conn, account, team, ANNOUNCED).await? {
+            let wait = pace.map(|ms| ((ms * position + 999) / 1000).max(1));
+            let payload = serde_json::json!({"position": position, "estimated_wait_seconds": wait});
+            self.signal(account, "queue", id, payload);
+        }
+        Ok(())
     }
 }
 

@@ -100,6 +100,7 @@ impl App {
         if let Some(note) = note {
             self.transfer_note(&mut tx, actor, &conversation, &note, at).await?;
         }
+        self.queue_changed(actor.account_id, conversation.team_id);
         self.system_message(&mut tx, actor.account_id, &conversation, SystemNote::Transferred(target_name)).await?;
         let payload = serde_json::json!({"conversation_id": id, "by": actor.user_id(), "to_agent_id": input.to_agent_id,
             "to_team_id": input.to_team_id});
@@ -185,7 +186,8 @@ impl App {
         }
         let payload = serde_json::json!({"conversation_id": id, "agent_id": agent});
         self.emit(&mut tx, account, "conversation.offer_withdrawn", payload).await?;
-        self.emit_conversation(&mut tx, account, id).await?;
+        let back = self.emit_conversation(&mut tx, account, id).await?;
+        self.queue_changed(account, back.and_then(|c| c.team_id));
         tx.commit().await?;
         self.committed(account);
         self.routing_needed(account);

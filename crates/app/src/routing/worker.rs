@@ -20,6 +20,8 @@ use tokio::sync::Notify;
 #[derive(Default)]
 pub struct RoutingWorker {
     dirty: Mutex<HashSet<AccountId>>,
+    /// Queues whose waiting customers should be told their new place.
+    moved: Mutex<HashSet<(AccountId, TeamId)>>,
     wake: Notify,
 }
 
@@ -31,6 +33,15 @@ impl App {
     pub(crate) fn routing_needed(&self, account: AccountId) {
         if let Ok(mut dirty) = self.routing.dirty.lock() {
             dirty.insert(account);
+        }
+        self.routing.wake.notify_one();
+    }
+
+    /// A team's queue changed (someone joined, left or was taken): its customers hear their new place
+    /// after the next pass.
+    pub(crate) fn queue_changed(&self, account: AccountId, team: Option<TeamId>) {
+        if let (Some(team), Ok(mut moved)) = (team, self.routing.moved.lock()) {
+            moved.insert((account, team));
         }
         self.routing.wake.notify_one();
     }
@@ -60,6 +71,13 @@ impl App {
                     if let Ok(mut dirty) = self.routing.dirty.lock() {
                         dirty.insert(account);
                     }
+                }
+            }
+            let moved: Vec<(AccountId, TeamId)> =
+                self.routing.moved.lock().map(|mut m| m.drain().collect()).unwrap_or_default();
+            for (account, team) in moved {
+                if let Err(error) = self.announce_queue(account, team).await {
+                    tracing::warn!(%error, %account, "telling customers their place in line failed");
                 }
             }
         }

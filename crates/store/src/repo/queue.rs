@@ -395,3 +395,25 @@ pub async fn silent(
         })
         .collect()
 }
+
+/// The first `limit` waiting conversations of a team with their place in line (1 = next).
+pub async fn positions(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    team: TeamId,
+    limit: i64,
+) -> Result<Vec<(ConversationId, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id FROM conversations WHERE account_id = $1 AND team_id = $2 AND queued_at IS NOT NULL \
+         AND offered_to IS NULL ORDER BY queue_rank DESC, queued_at, id LIMIT $3",
+    )
+    .bind(account.as_i64())
+    .bind(team.as_i64())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| Ok((ConversationId::from_i64(get(row, "id")?), i64::try_from(i).unwrap_or(i64::MAX) + 1)))
+        .collect()
+}

@@ -201,10 +201,23 @@ impl Connection {
         visible
     }
 
-    /// Relays a typing signal to the other participants of a followed conversation.
+    /// Relays a typing signal to the other participants of a followed conversation, and a waiting
+    /// customer's place in line to that customer.
     pub(super) async fn signal(&mut self, signal: &Signal) -> bool {
         let Some(who) = self.who.clone() else { return true };
-        if signal.account_id != who.account() || signal.topic != "typing" {
+        if signal.account_id != who.account() {
+            return true;
+        }
+        if signal.topic == "queue" {
+            if !matches!(who, Who::Visitor(_)) || !self.subscriptions.contains_key(&signal.conversation_id) {
+                return true;
+            }
+            let frame = serde_json::json!({"type": "event", "topic": "queue", "conversation_id": signal.conversation_id,
+                "position": signal.payload.get("position"),
+                "estimated_wait_seconds": signal.payload.get("estimated_wait_seconds")});
+            return self.send_json(&frame).await;
+        }
+        if signal.topic != "typing" {
             return true;
         }
         let payload = &signal.payload;

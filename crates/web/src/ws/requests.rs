@@ -124,9 +124,23 @@ impl Connection {
         if !self.send(&frame).await {
             return false;
         }
+        let visitor_account = match &self.who {
+            Some(Who::Visitor(visitor)) => Some(visitor.account_id),
+            _ => None,
+        };
         for id in subscribed {
             if !self.catch_up(id).await {
                 return false;
+            }
+            // A waiting customer hears their place in line at once (then as it moves).
+            if let Some(account) = visitor_account
+                && let Ok(Some(place)) = self.state.app.queue_position(account, id).await
+            {
+                let frame = serde_json::json!({"type": "event", "topic": "queue", "conversation_id": id,
+                    "position": place.position, "estimated_wait_seconds": place.estimated_wait_seconds});
+                if !self.send_json(&frame).await {
+                    return false;
+                }
             }
         }
         true
