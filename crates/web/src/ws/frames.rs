@@ -14,6 +14,9 @@ pub enum ClientFrame {
         auth: Auth,
         locale: Option<String>,
         page: Option<PageFrame>,
+        /// With a token: this connection is an agent's console, so its user is present for routing
+        /// (a signed-in workspace always is; integrations are not).
+        agent: Option<bool>,
     },
     Send {
         r#ref: Option<String>,
