@@ -7,6 +7,7 @@ pub mod assets;
 mod auth;
 mod error;
 mod extract;
+mod multipart;
 pub mod i18n;
 mod ops;
 mod request_id;
