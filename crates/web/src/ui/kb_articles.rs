@@ -79,13 +79,8 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
     let (text, cursor) = (filters.text.clone(), filters.cursor.clone());
     let (mut rows, mut next_cursor) = (Vec::new(), None);
     if let Some(text) = &text {
-        let request = KbSearch {
-            query: text.clone(),
-            kind: Some("article".into()),
-            locale,
-            status,
-            limit: Some(SEARCH_LIMIT),
-        };
+        let request =
+            KbSearch { query: text.clone(), kind: Some("article".into()), locale, status, limit: Some(SEARCH_LIMIT) };
         match state.app.search_kb(&actor, &request).await {
             Ok(hits) => {
                 for hit in hits {
@@ -113,7 +108,12 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
         tabs: kb_common::tabs(t, "articles", can_manage),
         statuses: kb_common::status_options(t, view.v("status"), Some(t.t("kbadmin.any_status"))),
         locales: kb_common::locale_options(view.v("locale"), Some(t.t("kbadmin.any_locale"))),
-        categories: kb_common::category_options(&tree, view.v("category_id"), t.t("kbadmin.any_category"), &HashSet::new()),
+        categories: kb_common::category_options(
+            &tree,
+            view.v("category_id"),
+            t.t("kbadmin.any_category"),
+            &HashSet::new(),
+        ),
         searching: text.is_some(),
         next_page: next_cursor.as_deref().map(|cur| filters.url("/kb/articles", Some(cur))),
         first_page: cursor.map(|_| filters.url("/kb/articles", None)),

@@ -45,9 +45,7 @@ struct ListPage {
 fn parent_input(c: &Ctx, form: &FormData) -> Result<Option<CategoryId>, AppError> {
     match form.filled("parent_id") {
         None => Ok(None),
-        Some(text) => {
-            text.trim().parse().map(Some).map_err(|_| AppError::field("parent_id", c.t.t("err.invalid_id")))
-        }
+        Some(text) => text.trim().parse().map(Some).map_err(|_| AppError::field("parent_id", c.t.t("err.invalid_id"))),
     }
 }
 
@@ -64,11 +62,8 @@ async fn render_list(
     let shown = rows
         .iter()
         .map(|row| {
-            let siblings: Vec<CategoryId> = rows
-                .iter()
-                .filter(|r| r.category.parent_id == row.category.parent_id)
-                .map(|r| r.category.id)
-                .collect();
+            let siblings: Vec<CategoryId> =
+                rows.iter().filter(|r| r.category.parent_id == row.category.parent_id).map(|r| r.category.id).collect();
             let at = siblings.iter().position(|id| *id == row.category.id).unwrap_or(0);
             CategoryRow {
                 category: row.category.clone(),
@@ -127,7 +122,13 @@ struct EditPage {
     can_manage: bool,
 }
 
-async fn edit_page(state: &WebState, c: &Ctx, actor: &Actor, id: CategoryId, f: FormView) -> Result<EditPage, AppError> {
+async fn edit_page(
+    state: &WebState,
+    c: &Ctx,
+    actor: &Actor,
+    id: CategoryId,
+    f: FormView,
+) -> Result<EditPage, AppError> {
     let rows = kb_common::tree(state.app.list_kb_categories(actor).await?);
     let inside = kb_common::subtree(&rows, id);
     let can_manage = actor.can(Permission::KbManage);

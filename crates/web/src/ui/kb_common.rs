@@ -6,9 +6,9 @@ use super::forms::{FormData, FormView, Opt};
 use crate::assets::asset_url;
 use crate::i18n::Tr;
 use std::collections::{HashMap, HashSet};
-use switchboard_domain::{CategoryId, FieldErrors};
 use switchboard_domain::kb::{Category, KbStatus};
 use switchboard_domain::values::Locale;
+use switchboard_domain::{CategoryId, FieldErrors};
 
 /// The deepest indentation the tree shows (deeper levels line up with it).
 const MAX_DEPTH: usize = 6;

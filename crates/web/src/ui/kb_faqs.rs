@@ -101,7 +101,12 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
         tabs: kb_common::tabs(t, "faq", can_manage),
         statuses: kb_common::status_options(t, view.v("status"), Some(t.t("kbadmin.any_status"))),
         locales: kb_common::locale_options(view.v("locale"), Some(t.t("kbadmin.any_locale"))),
-        categories: kb_common::category_options(&tree, view.v("category_id"), t.t("kbadmin.any_category"), &HashSet::new()),
+        categories: kb_common::category_options(
+            &tree,
+            view.v("category_id"),
+            t.t("kbadmin.any_category"),
+            &HashSet::new(),
+        ),
         searching: text.is_some(),
         next_page: next_cursor.as_deref().map(|cur| filters.url("/kb/faq", Some(cur))),
         first_page: cursor.map(|_| filters.url("/kb/faq", None)),

@@ -58,15 +58,9 @@ fn format_of(chosen: &str, file_name: &str, text: &str) -> FaqFormat {
         return format;
     }
     let lower = file_name.to_ascii_lowercase();
-    if lower.ends_with(".csv") {
-        FaqFormat::Csv
-    } else if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".json") {
-        FaqFormat::Jsonl
-    } else if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
-        FaqFormat::Jsonl
-    } else {
-        FaqFormat::Csv
-    }
+    let json_name = lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".json");
+    let json_text = text.trim_start_matches('\u{feff}').trim_start().starts_with('{');
+    if lower.ends_with(".csv") || !(json_name || json_text) { FaqFormat::Csv } else { FaqFormat::Jsonl }
 }
 
 pub async fn submit(State(state): State<WebState>, Signed { c, actor }: Signed, form: MultipartForm) -> UiResult {

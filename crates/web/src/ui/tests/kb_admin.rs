@@ -100,12 +100,17 @@ async fn an_admin_writes_an_article_and_restores_an_old_version((router, app): (
     assert!(wrong.body.contains("<strong>text</strong>"), "the preview shows what was typed");
     assert!(b.open("/kb/articles").await.body.contains("No articles yet."), "nothing was saved");
 
-    let fields = article_form(&[("category_id", &orders), ("body", "Line one\r\nOld line\r\nLine three\r\n<script>alert(1)</script>")]);
+    let fields = article_form(&[
+        ("category_id", &orders),
+        ("body", "Line one\r\nOld line\r\nLine three\r\n<script>alert(1)</script>"),
+    ]);
     let id = created_id(&b.fill_and_post("/kb/articles/new", "/kb/articles", &fields).await, "articles");
     let edit = format!("/kb/articles/{id}");
     let page = b.open(&edit).await;
     assert!(page.body.contains("The article was created.") && page.body.contains("id=\"article-form\""));
-    assert!(page.body.contains(&format!("value=\"{orders}\" selected")) && page.body.contains("value=\"refund, 售后\""));
+    assert!(
+        page.body.contains(&format!("value=\"{orders}\" selected")) && page.body.contains("value=\"refund, 售后\"")
+    );
     assert!(page.body.contains("/static/kb-editor.js?v=") && page.body.contains("data-preview=\"article-preview\""));
     assert!(!page.body.contains("<script>alert") && !page.body.contains("style="), "sanitized, no inline style");
     assert!(page.body.contains("id=\"stat-views\">0<"));
@@ -119,7 +124,21 @@ async fn an_admin_writes_an_article_and_restores_an_old_version((router, app): (
         .unwrap();
     let preview = b.send(request).await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
-    assert!(preview.body.contains("<strong>bold</strong>") && !preview.body.contains("script") && !preview.body.contains("javascript:"));
+    assert!(
+        preview.body.contains("<strong>bold</strong>")
+            && !preview.body.contains("script")
+            && !preview.body.contains("javascript:")
+    );
+    let too_long = serde_json::json!({ "body": "x".repeat(100_001) }).to_string();
+    let request = Request::post("/api/v1/kb/articles/preview")
+        .header(header::COOKIE, b.cookie_header())
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-csrf-token", page.csrf())
+        .body(Body::from(too_long))
+        .unwrap();
+    let refused = b.send(request).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("\"body\""), "the field is named: {}", refused.body);
 
     // The list: filters and the search.
     assert!(b.open("/kb/articles?status=draft").await.body.contains("Refund policy"));
@@ -130,7 +149,11 @@ async fn an_admin_writes_an_article_and_restores_an_old_version((router, app): (
     assert!(!b.open("/kb/articles?q=shipping").await.body.contains("Refund policy"));
 
     // Published, with a line removed and one added: version 2; the counters show.
-    let changed = article_form(&[("category_id", &orders), ("status", "published"), ("body", "Line one\r\nLine three\r\nNew line")]);
+    let changed = article_form(&[
+        ("category_id", &orders),
+        ("status", "published"),
+        ("body", "Line one\r\nLine three\r\nNew line"),
+    ]);
     assert_eq!(b.fill_and_post(&edit, &edit, &changed).await.location(), edit);
     let account = first_account(&app).await;
     app.kb_article_feedback(&account, id.parse().unwrap(), true).await.unwrap();
@@ -138,7 +161,11 @@ async fn an_admin_writes_an_article_and_restores_an_old_version((router, app): (
     assert!(page.body.contains("id=\"article-public\"") && page.body.contains("id=\"stat-helpful\">1<"));
     assert!(b.open("/kb/articles?status=published").await.body.contains("Refund policy"));
     let history = b.open(&format!("{edit}/versions")).await;
-    assert!(history.body.contains("id=\"version-2\"") && history.body.contains("Ada Admin") && history.body.contains("Created"));
+    assert!(
+        history.body.contains("id=\"version-2\"")
+            && history.body.contains("Ada Admin")
+            && history.body.contains("Created")
+    );
     let diff = b.open(&format!("{edit}/versions/1")).await;
     assert_eq!(diff.status, StatusCode::OK, "{}", diff.body);
     assert!(diff.body.contains("<del>Old line</del>") && diff.body.contains("<ins>New line</ins>"), "{}", diff.body);
@@ -185,7 +212,8 @@ async fn categories_form_a_tree_that_can_be_reordered_moved_and_pruned((router, 
     assert!(list.body.contains(&format!("kb-tree-row depth-1\" id=\"category-{returns}\"")));
 
     // Billing moves up, above Orders and its child.
-    let up = b.post_form(&format!("/kb/categories/{billing}/move"), &[("_csrf", &list.csrf()), ("direction", "up")]).await;
+    let up =
+        b.post_form(&format!("/kb/categories/{billing}/move"), &[("_csrf", &list.csrf()), ("direction", "up")]).await;
     assert_eq!(up.location(), "/kb/categories");
     let list = b.open("/kb/categories").await;
     assert!(position(&list.body, &billing) < position(&list.body, &orders), "{}", list.body);
@@ -194,7 +222,8 @@ async fn categories_form_a_tree_that_can_be_reordered_moved_and_pruned((router, 
     let edit = format!("/kb/categories/{returns}");
     let page = b.open(&edit).await;
     assert!(!page.body.contains(&format!("<option value=\"{returns}\"")), "not offered as its own parent");
-    let moved = b.fill_and_post(&edit, &edit, &[("name", "Returns and refunds"), ("slug", ""), ("parent_id", &billing)]).await;
+    let moved =
+        b.fill_and_post(&edit, &edit, &[("name", "Returns and refunds"), ("slug", ""), ("parent_id", &billing)]).await;
     assert_eq!(moved.location(), "/kb/categories");
     let inside = b.fill_and_post(&edit, &edit, &[("name", "Loop"), ("parent_id", &returns)]).await;
     assert_eq!(inside.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -226,17 +255,27 @@ async fn faq_entries_are_edited_compared_and_restored((router, _app): (Router, A
     };
     let wrong = b.fill_and_post("/kb/faq/new", "/kb/faq", &entry("如何退货", " ")).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("id=\"e-answer\">This field is required.") && wrong.body.contains(">如何退货</textarea>"));
-    let made = b.fill_and_post("/kb/faq/new", "/kb/faq", &entry("如何退货\r\n\r\n退货流程", "7 天内可无理由退货。")).await;
+    assert!(
+        wrong.body.contains("id=\"e-answer\">This field is required.") && wrong.body.contains(">如何退货</textarea>")
+    );
+    let made =
+        b.fill_and_post("/kb/faq/new", "/kb/faq", &entry("如何退货\r\n\r\n退货流程", "7 天内可无理由退货。")).await;
     let id = created_id(&made, "faq");
     let edit = format!("/kb/faq/{id}");
     let page = b.open(&edit).await;
     assert!(page.body.contains(">如何退货\n退货流程</textarea>"), "one phrasing per line, blanks dropped");
-    assert!(b.open("/kb/faq?q=%E9%80%80%E8%B4%A7").await.body.contains(&format!("/kb/faq/{id}")), "the search finds it");
+    assert!(
+        b.open("/kb/faq?q=%E9%80%80%E8%B4%A7").await.body.contains(&format!("/kb/faq/{id}")),
+        "the search finds it"
+    );
     let changed = entry("如何退货\r\n退货要多久", "7 天内可无理由退货。");
     assert_eq!(b.fill_and_post(&edit, &edit, &changed).await.location(), edit);
     let diff = b.open(&format!("{edit}/versions/1")).await;
-    assert!(diff.body.contains("<del>  - 退货流程</del>") && diff.body.contains("<ins>  - 退货要多久</ins>"), "{}", diff.body);
+    assert!(
+        diff.body.contains("<del>  - 退货流程</del>") && diff.body.contains("<ins>  - 退货要多久</ins>"),
+        "{}",
+        diff.body
+    );
     let restored = b.post_form(&format!("{edit}/versions/1/restore"), &[("_csrf", &diff.csrf())]).await;
     assert_eq!(restored.location(), edit);
     assert!(b.open(&edit).await.body.contains(">如何退货\n退货流程</textarea>"));
@@ -291,7 +330,8 @@ async fn an_import_reports_bad_lines_by_number_and_a_dry_run_writes_nothing((rou
     assert!(b.open("/kb/categories").await.body.contains(">Orders</a>"), "the category was made");
 
     // Pasted JSON Lines: a malformed line is reported by its number; a file without lines is refused.
-    let jsonl = "{\"id\":\"j-1\",\"question\":\"怎么开发票？\",\"answer\":\"在订单页申请。\",\"lang\":\"zh\"}\nnot json\n";
+    let jsonl =
+        "{\"id\":\"j-1\",\"question\":\"怎么开发票？\",\"answer\":\"在订单页申请。\",\"lang\":\"zh\"}\nnot json\n";
     let pasted = post_multipart(&mut b, &[("format", "jsonl"), ("text", jsonl)], None).await;
     assert!(pasted.body.contains(&line(2)) && pasted.body.contains("not a valid entry"), "{}", pasted.body);
     let empty = post_multipart(&mut b, &[("format", ""), ("text", " ")], None).await;
@@ -313,7 +353,9 @@ async fn agents_read_the_knowledge_base_but_cannot_change_it((router, app): (Rou
     let mut b = Browser::new(router.clone());
     set_up(&mut b).await;
     let id = created_id(&b.fill_and_post("/kb/articles/new", "/kb/articles", &article_form(&[])).await, "articles");
-    let made = b.fill_and_post("/kb/faq/new", "/kb/faq", &[("question", "Q?"), ("answer", "A."), ("status", "published")]).await;
+    let made = b
+        .fill_and_post("/kb/faq/new", "/kb/faq", &[("question", "Q?"), ("answer", "A."), ("status", "published")])
+        .await;
     let faq = created_id(&made, "faq");
     b.fill_and_post("/kb/categories", "/kb/categories", &[("name", "Orders"), ("parent_id", "")]).await;
     let category = id_of(&b.open("/kb/categories").await.body, "categories", "Orders");
