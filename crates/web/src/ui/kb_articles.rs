@@ -5,7 +5,6 @@
 use super::ctx::{Chrome, Ctx, Fail, OrPage, Signed, UiResult};
 use super::forms::{FormData, FormView, Opt, QueryData, field_errors};
 use super::kb_common::{self, Tab, path_id};
-use super::teams::ConfirmPage;
 use crate::WebState;
 use crate::i18n::Tr;
 use askama::Template;
@@ -42,6 +41,8 @@ struct ListPage {
     t: Tr,
     c: Chrome,
     tabs: Vec<Tab>,
+    /// Where the filters go.
+    list_path: &'static str,
     q: FormView,
     statuses: Vec<Opt>,
     locales: Vec<Opt>,
@@ -114,6 +115,7 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
             t.t("kbadmin.any_category"),
             &HashSet::new(),
         ),
+        list_path: "/kb/articles",
         searching: text.is_some(),
         next_page: next_cursor.as_deref().map(|cur| filters.url("/kb/articles", Some(cur))),
         first_page: cursor.map(|_| filters.url("/kb/articles", None)),
@@ -325,17 +327,9 @@ pub async fn confirm_delete(
 ) -> UiResult {
     actor.require(Permission::KbManage).or_page(&c)?;
     let article = state.app.get_kb_article(&actor, path_id(&c, &id)?).await.or_page(&c)?;
-    let t = c.t;
-    let page = ConfirmPage {
-        t,
-        c: kb_common::chrome(&c, false),
-        title: t.t("kbadmin.article.delete_title").to_string(),
-        question: t.t("kbadmin.article.delete_question").replace("{name}", &article.title),
-        action: format!("/kb/articles/{}/delete", article.id),
-        button: t.t("kbadmin.delete"),
-        cancel: format!("/kb/articles/{}", article.id),
-    };
-    Ok(c.render(StatusCode::OK, &page))
+    let base = format!("/kb/articles/{}", article.id);
+    let keys = ("kbadmin.article.delete_title", "kbadmin.article.delete_question");
+    Ok(kb_common::confirm_delete(&c, keys, &article.title, &base, &base))
 }
 
 pub async fn delete(State(state): State<WebState>, Signed { c, actor }: Signed, Path(id): Path<String>) -> UiResult {

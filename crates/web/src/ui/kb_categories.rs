@@ -5,7 +5,6 @@
 use super::ctx::{Chrome, Ctx, OrPage, Signed, UiResult};
 use super::forms::{FormData, FormView, Opt, field_errors};
 use super::kb_common::{self, Tab, path_id};
-use super::teams::ConfirmPage;
 use crate::WebState;
 use crate::i18n::Tr;
 use askama::Template;
@@ -217,17 +216,9 @@ pub async fn confirm_delete(
 ) -> UiResult {
     actor.require(Permission::KbManage).or_page(&c)?;
     let category = state.app.get_kb_category(&actor, path_id(&c, &id)?).await.or_page(&c)?;
-    let t = c.t;
-    let page = ConfirmPage {
-        t,
-        c: kb_common::chrome(&c, false),
-        title: t.t("kbadmin.cat.delete_title").to_string(),
-        question: t.t("kbadmin.cat.delete_question").replace("{name}", &category.name),
-        action: format!("/kb/categories/{}/delete", category.id),
-        button: t.t("kbadmin.delete"),
-        cancel: "/kb/categories".into(),
-    };
-    Ok(c.render(StatusCode::OK, &page))
+    let keys = ("kbadmin.cat.delete_title", "kbadmin.cat.delete_question");
+    let base = format!("/kb/categories/{}", category.id);
+    Ok(kb_common::confirm_delete(&c, keys, &category.name, &base, "/kb/categories"))
 }
 
 /// Deletes an empty category; one that still holds something is refused (409) on the list page.

@@ -3,8 +3,11 @@
 
 use super::ctx::{Chrome, Ctx, Fail};
 use super::forms::{FormData, FormView, Opt};
+use super::teams::ConfirmPage;
 use crate::assets::asset_url;
 use crate::i18n::Tr;
+use axum::http::StatusCode;
+use axum::response::Response;
 use std::collections::{HashMap, HashSet};
 use switchboard_domain::kb::{Category, KbStatus};
 use switchboard_domain::values::Locale;
@@ -193,6 +196,22 @@ impl ListFilters {
         }
         url
     }
+}
+
+/// The confirmation page of a deletion: `{name}` in the question's text is the object's name; the
+/// form posts to `{base}/delete`, cancelling goes back to `cancel`.
+pub fn confirm_delete(c: &Ctx, keys: (&'static str, &'static str), name: &str, base: &str, cancel: &str) -> Response {
+    let t = c.t;
+    let page = ConfirmPage {
+        t,
+        c: chrome(c, false),
+        title: t.t(keys.0).to_string(),
+        question: t.t(keys.1).replace("{name}", name),
+        action: format!("{base}/delete"),
+        button: t.t("kbadmin.delete"),
+        cancel: cancel.to_string(),
+    };
+    c.render(StatusCode::OK, &page)
 }
 
 /// An id from a path; anything unparsable names nothing (404).

@@ -6,7 +6,6 @@ use super::ctx::{Chrome, Ctx, Fail, OrPage, Signed, UiResult};
 use super::forms::{FormData, FormView, Opt, QueryData, field_errors};
 use super::kb_articles::unix_lines;
 use super::kb_common::{self, Tab, path_id};
-use super::teams::ConfirmPage;
 use crate::WebState;
 use crate::i18n::Tr;
 use askama::Template;
@@ -39,6 +38,8 @@ struct ListPage {
     t: Tr,
     c: Chrome,
     tabs: Vec<Tab>,
+    /// Where the filters go.
+    list_path: &'static str,
     q: FormView,
     statuses: Vec<Opt>,
     locales: Vec<Opt>,
@@ -107,6 +108,7 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
             t.t("kbadmin.any_category"),
             &HashSet::new(),
         ),
+        list_path: "/kb/faq",
         searching: text.is_some(),
         next_page: next_cursor.as_deref().map(|cur| filters.url("/kb/faq", Some(cur))),
         first_page: cursor.map(|_| filters.url("/kb/faq", None)),
@@ -251,17 +253,9 @@ pub async fn confirm_delete(
 ) -> UiResult {
     actor.require(Permission::KbManage).or_page(&c)?;
     let faq = state.app.get_kb_faq(&actor, path_id(&c, &id)?).await.or_page(&c)?;
-    let t = c.t;
-    let page = ConfirmPage {
-        t,
-        c: kb_common::chrome(&c, false),
-        title: t.t("kbadmin.faq.delete_title").to_string(),
-        question: t.t("kbadmin.faq.delete_question").replace("{name}", &faq.question),
-        action: format!("/kb/faq/{}/delete", faq.id),
-        button: t.t("kbadmin.delete"),
-        cancel: format!("/kb/faq/{}", faq.id),
-    };
-    Ok(c.render(StatusCode::OK, &page))
+    let base = format!("/kb/faq/{}", faq.id);
+    let keys = ("kbadmin.faq.delete_title", "kbadmin.faq.delete_question");
+    Ok(kb_common::confirm_delete(&c, keys, &faq.question, &base, &base))
 }
 
 pub async fn delete(State(state): State<WebState>, Signed { c, actor }: Signed, Path(id): Path<String>) -> UiResult {
