@@ -24,6 +24,8 @@ struct ImportPage {
     f: FormView,
     formats: Vec<Opt>,
     report: Option<ImportReport>,
+    /// The bad lines: number and reason, in the page's language where the reason is a field's.
+    bad_lines: Vec<(usize, String)>,
     /// The name of the file the report is about.
     file_name: String,
 }
@@ -41,9 +43,35 @@ fn page(c: &super::ctx::Ctx, f: FormView, report: Option<ImportReport>, file_nam
             Opt::new("csv", "CSV (.csv)", &format),
         ],
         f,
+        bad_lines: report
+            .as_ref()
+            .map(|r| r.errors.iter().map(|e| (e.line, reason(t, &e.reason))).collect())
+            .unwrap_or_default(),
         report,
         file_name,
     }
+}
+
+/// A line's reason as the page shows it: `question: is required; lang: …` with the known fields
+/// and messages translated; other reasons (a malformed line) as the service gave them.
+fn reason(t: Tr, text: &str) -> String {
+    let field = |name: &str| match name {
+        "question" => Some(t.t("kbadmin.question")),
+        "answer" => Some(t.t("kbadmin.answer")),
+        "similar" => Some(t.t("kbadmin.similar")),
+        "category" => Some(t.t("kbadmin.category")),
+        "lang" => Some(t.t("kbadmin.locale")),
+        "id" => Some("id"),
+        _ => None,
+    };
+    let parts: Option<Vec<String>> = text
+        .split("; ")
+        .map(|part| {
+            let (name, message) = part.split_once(": ")?;
+            Some(format!("{}: {}", field(name)?, kb_common::message(t, message)))
+        })
+        .collect();
+    parts.map(|p| p.join("; ")).unwrap_or_else(|| text.to_string())
 }
 
 pub async fn form(Signed { c, actor }: Signed) -> UiResult {
@@ -100,6 +128,14 @@ pub async fn submit(State(state): State<WebState>, Signed { c, actor }: Signed, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_reasons_are_translated_and_others_kept() {
+        let zh = Tr::new(switchboard_domain::values::Locale::ZhCn);
+        let text = reason(zh, "question: is required; lang: must be zh-CN or en");
+        assert!(text.starts_with("问题: ") && !text.contains("is required"), "{text}");
+        assert_eq!(reason(zh, "not a valid entry: expected value"), "not a valid entry: expected value");
+    }
 
     #[test]
     fn the_format_comes_from_the_choice_the_name_or_the_content() {

@@ -321,7 +321,8 @@ async fn an_import_reports_bad_lines_by_number_and_a_dry_run_writes_nothing((rou
     assert!(dry.body.contains("faq.csv"));
     let line = |n: usize| format!("class=\"nowrap\">{n}</td>");
     assert!(dry.body.contains(&line(3)) && dry.body.contains(&line(4)), "bad lines by number: {}", dry.body);
-    assert!(dry.body.contains("question") && dry.body.contains("not closed"), "with their reasons");
+    assert!(dry.body.contains(">Question: This field is required.</td>"), "with their reasons: {}", dry.body);
+    assert!(dry.body.contains("a quoted field is not closed"));
     assert!(!b.open("/kb/faq").await.body.contains("Where is my parcel?"), "a dry run writes nothing");
 
     let real = post_multipart(&mut b, &[("format", "")], Some(("faq.csv", CSV))).await;
