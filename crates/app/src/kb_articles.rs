@@ -5,7 +5,7 @@ use crate::audit::{NOTHING, record};
 use crate::kb_common::{ARTICLE, check_category, index_article, now, save_version};
 use crate::{Actor, App, AppError, Page, PageRequest};
 use switchboard_domain::kb::{Article, ArticleContent, KbStatus, KbVersion};
-use switchboard_domain::kb_requests::{ArticleInput, slug_from_name};
+use switchboard_domain::kb_requests::{ArticleInput, BODY_MAX, slug_from_name};
 use switchboard_domain::permissions::Permission;
 use switchboard_domain::{AccountId, ArticleId};
 use switchboard_store::AnyConnection;
@@ -284,6 +284,16 @@ impl App {
         let article = kb_articles::get_by_id(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
         tx.commit().await?;
         Ok(article)
+    }
+
+    /// A Markdown body rendered exactly as a saved article's would be: through the same sanitizer
+    /// (the editor's live preview). Nothing is stored.
+    pub fn preview_kb_article_body(&self, actor: &Actor, body: &str) -> Result<String, AppError> {
+        actor.require(Permission::KbManage)?;
+        if body.chars().count() > BODY_MAX {
+            return Err(AppError::field("body", format!("must be at most {BODY_MAX} characters")));
+        }
+        Ok(switchboard_text::render_markdown(body))
     }
 
     /// An article by slug (for the demo and, later, the help center).

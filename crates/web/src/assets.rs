@@ -77,6 +77,8 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("ws-keys.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-keys.js")),
     ("ws-quick.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-quick.js")),
     ("ws-suggest.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-suggest.js")),
+    ("kb-admin.css", "text/css; charset=utf-8", include_bytes!("../static/kb-admin.css")),
+    ("kb-editor.js", "text/javascript; charset=utf-8", include_bytes!("../static/kb-editor.js")),
 ];
 
 pub fn router() -> Router<WebState> {

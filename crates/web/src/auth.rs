@@ -1,7 +1,8 @@
 //! Authentication for every request, before any handler runs: an API token (`Authorization:
 //! Bearer`) or the session cookie. Unsafe requests authenticated by the cookie must carry the
-//! session's CSRF token (`X-CSRF-Token` header, or `_csrf` in a form body). Unauthenticated form
-//! posts (sign-in, setup) use a double-submit token: the `sb_pre` cookie and the `_csrf` field.
+//! session's CSRF token (`X-CSRF-Token` header, or `_csrf` in a form body, urlencoded or
+//! multipart). Unauthenticated form posts (sign-in, setup) use a double-submit token: the `sb_pre`
+//! cookie and the `_csrf` field.
 
 use crate::WebState;
 use crate::error::ApiError;
@@ -71,11 +72,13 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// A form post: urlencoded, or multipart (a form with a file).
 fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+        || crate::multipart::boundary(headers).is_some()
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -87,7 +90,13 @@ fn same(a: &str, b: &str) -> bool {
 async fn form_token(request: Request, limit: usize) -> Result<(Request, Option<String>), ApiError> {
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge)?;
-    let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
+    let token = match crate::multipart::boundary(&parts.headers) {
+        Some(boundary) => crate::multipart::parse(&bytes, &boundary)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|p| p.name == CSRF_FIELD))
+            .and_then(|p| String::from_utf8(p.data).ok()),
+        None => form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned()),
+    };
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 

@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod extract;
 pub mod i18n;
+mod multipart;
 mod ops;
 mod request_id;
 pub mod ui;

@@ -82,6 +82,7 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("GET", "/api/v1/kb/articles/{id}/versions", true, true, true),
     ("GET", "/api/v1/kb/articles/{id}/versions/{version}", true, true, true),
     ("POST", "/api/v1/kb/articles/{id}/versions/{version}/restore", false, true, true),
+    ("POST", "/api/v1/kb/articles/preview", false, true, true),
     ("GET", "/api/v1/kb/faq", true, true, true),
     ("POST", "/api/v1/kb/faq", false, true, true),
     ("POST", "/api/v1/kb/faq/import", false, true, true),
@@ -319,6 +320,7 @@ pub async fn target(
         ("PATCH", "/api/v1/kb/categories/{id}") => Some(json!({ "name": format!("Renamed {n}") })),
         ("POST", "/api/v1/kb/articles") => Some(json!({ "title": format!("New article {n}"), "body": "# Hi" })),
         ("PATCH", "/api/v1/kb/articles/{id}") => Some(json!({ "body": "Changed body" })),
+        ("POST", "/api/v1/kb/articles/preview") => Some(json!({ "body": "# Hi <script>x()</script>" })),
         ("POST", "/api/v1/kb/articles/{id}/feedback") => Some(json!({ "helpful": true })),
         ("POST", "/api/v1/kb/faq") => Some(json!({ "question": format!("New question {n}?"), "answer": "Yes." })),
         ("POST", "/api/v1/kb/faq/import") => Some(

@@ -206,6 +206,7 @@ impl Ctx {
         let nav = if self.signed_in() {
             items
                 .into_iter()
+                .filter(|(_, _, _, id)| *id != "kb" || self.can(Permission::KbRead))
                 .map(|(href, label, icon, id)| NavItem { href, label, icon, active: id == section })
                 .collect()
         } else {

@@ -51,7 +51,13 @@ pub async fn home(State(state): State<WebState>, c: Ctx) -> UiResult {
             ready: true,
         },
         area("/tickets", t.t("nav.tickets"), t.t("tickets.lead")),
-        area("/kb", t.t("nav.kb"), t.t("kb.lead")),
+        Card {
+            href: "/kb",
+            title: t.t("nav.kb"),
+            text: t.t("kb.lead"),
+            badge: if actor.can(Permission::KbRead) { t.t("home.available") } else { soon },
+            ready: actor.can(Permission::KbRead),
+        },
         area("/customers", t.t("nav.customers"), t.t("customers.lead")),
         area("/reports", t.t("nav.reports"), t.t("reports.lead")),
         Card {
@@ -105,8 +111,9 @@ pub async fn tickets(Signed { c, .. }: Signed) -> Response {
     )
 }
 
-pub async fn kb(Signed { c, .. }: Signed) -> Response {
-    placeholder(&c, "kb", ["nav.kb", "kb.lead", "kb.point1", "kb.point2", "kb.point3", "kb.coming"])
+/// The knowledge base opens on its articles (agents without `kb.read` are refused there).
+pub async fn kb(Signed { .. }: Signed) -> Response {
+    Redirect::to("/kb/articles").into_response()
 }
 
 pub async fn customers(Signed { c, .. }: Signed) -> Response {

@@ -11,6 +11,13 @@ mod forms;
 mod help_center;
 mod help_pages;
 mod home;
+mod kb_articles;
+mod kb_categories;
+mod kb_common;
+mod kb_diff;
+mod kb_faqs;
+mod kb_import;
+mod kb_versions;
 mod profile;
 mod roles;
 mod session;
@@ -72,6 +79,31 @@ pub fn router() -> Router<WebState> {
         .route("/help/{account}/c/{category}", get(help_center::category))
         .route("/help/{account}/a/{article}", get(help_center::article))
         .route("/help/{account}/a/{article}/feedback", post(help_center::feedback))
+        .merge(kb_router())
+}
+
+/// The knowledge base's admin pages (`kb.read` to see, `kb.manage` to change).
+fn kb_router() -> Router<WebState> {
+    Router::new()
+        .route("/kb/articles", get(kb_articles::list).post(kb_articles::create))
+        .route("/kb/articles/new", get(kb_articles::new_form))
+        .route("/kb/articles/{id}", get(kb_articles::edit_form).post(kb_articles::update))
+        .route("/kb/articles/{id}/delete", get(kb_articles::confirm_delete).post(kb_articles::delete))
+        .route("/kb/articles/{id}/versions", get(kb_versions::article_history))
+        .route("/kb/articles/{id}/versions/{version}", get(kb_versions::article_diff))
+        .route("/kb/articles/{id}/versions/{version}/restore", post(kb_versions::article_restore))
+        .route("/kb/faq", get(kb_faqs::list).post(kb_faqs::create))
+        .route("/kb/faq/new", get(kb_faqs::new_form))
+        .route("/kb/faq/{id}", get(kb_faqs::edit_form).post(kb_faqs::update))
+        .route("/kb/faq/{id}/delete", get(kb_faqs::confirm_delete).post(kb_faqs::delete))
+        .route("/kb/faq/{id}/versions", get(kb_versions::faq_history))
+        .route("/kb/faq/{id}/versions/{version}", get(kb_versions::faq_diff))
+        .route("/kb/faq/{id}/versions/{version}/restore", post(kb_versions::faq_restore))
+        .route("/kb/categories", get(kb_categories::list).post(kb_categories::create))
+        .route("/kb/categories/{id}", get(kb_categories::edit_form).post(kb_categories::update))
+        .route("/kb/categories/{id}/move", post(kb_categories::move_one))
+        .route("/kb/categories/{id}/delete", get(kb_categories::confirm_delete).post(kb_categories::delete))
+        .route("/kb/import", get(kb_import::form).post(kb_import::submit))
 }
 
 /// The icon of every page (SVG; browsers ask for `/favicon.ico` by default, so it lives there).

@@ -149,6 +149,7 @@ macro_rules! on_both_backends {
 
 mod channels;
 mod help_center;
+mod kb_admin;
 
 on_both_backends!(
     setup_admin_pages_and_an_agent_in_chinese,
@@ -215,7 +216,12 @@ async fn setup_admin_pages_and_an_agent_in_chinese(router: Router) {
     for path in [
         "/inbox",
         "/tickets",
-        "/kb",
+        "/kb/articles",
+        "/kb/articles/new",
+        "/kb/faq",
+        "/kb/faq/new",
+        "/kb/categories",
+        "/kb/import",
         "/customers",
         "/reports",
         "/settings",

@@ -6,12 +6,12 @@ use crate::extract::{ApiActor, JsonBody};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use switchboard_app::{ArticleFilter, Page};
 use switchboard_domain::ArticleId;
 use switchboard_domain::kb::{Article, KbStatus, KbVersion};
 use switchboard_domain::kb_requests::{ArticleInput, FeedbackInput};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<WebState> {
         .routes(routes!(list_versions))
         .routes(routes!(get_version))
         .routes(routes!(restore_version))
+        .routes(routes!(preview_article))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -195,4 +196,31 @@ async fn restore_version(
 ) -> Result<Json<Article>, ApiError> {
     let id = path_id::<ArticleId>(&id)?;
     Ok(Json(s.app.restore_kb_article_version(&actor, id, version_number(&version)?).await?))
+}
+
+/// A Markdown body to preview.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct PreviewInput {
+    /// Markdown, at most 100,000 characters.
+    pub body: Option<String>,
+}
+
+/// The preview: the body as a saved article would show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewOutput {
+    /// Rendered and sanitized exactly like `Article.body_html` (no scripts, frames, event handlers
+    /// or `javascript:` links).
+    pub html: String,
+}
+
+/// Render a Markdown body as an article would show it, without saving anything (the editor's preview).
+#[utoipa::path(post, path = "/kb/articles/preview", tag = "kb", request_body = PreviewInput,
+    responses((status = 200, body = PreviewOutput), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn preview_article(
+    State(s): State<WebState>,
+    ApiActor(actor): ApiActor,
+    JsonBody(input): JsonBody<PreviewInput>,
+) -> Result<Json<PreviewOutput>, ApiError> {
+    let html = s.app.preview_kb_article_body(&actor, input.body.as_deref().unwrap_or(""))?;
+    Ok(Json(PreviewOutput { html }))
 }
