@@ -125,6 +125,8 @@ typed_id! {
     ArticleId,
     /// A FAQ entry of the knowledge base.
     FaqId,
+    /// A question the bot could not answer well (or an answer rated down), kept for admins.
+    UnansweredId,
 }
 
 #[cfg(test)]

@@ -164,7 +164,9 @@
     if (row.parentNode) row.remove();
     place(row);
     var botView = window.SwitchboardBotView; // widget-bot.js: the bot's style, name and choices
-    if (botView && !mine) botView.decorate(row, m, t, function (number) { queue(number, []); });
+    if (botView && !mine) botView.decorate(row, m, t, function (number) { queue(number, []); }, function (id, rating) {
+      return send({ type: 'rate', ref: ref(), message_id: id, rating: rating });
+    });
     if (botView) botView.retireBefore(log, c.id, seq);
     if (mine) setState(row, seq <= c.read ? 'read' : 'sent');
     else {
@@ -328,6 +330,7 @@
   function event(f) {
     var id = f.conversation_id;
     if (f.topic === 'message.created') return receive(f.message, true);
+    if (f.topic === 'message.rated' && window.SwitchboardBotView) return window.SwitchboardBotView.rated(log, f);
     if (!id) return;
     var c = conv(id);
     if (f.topic === 'conversation.read' && f.by !== 'customer') {

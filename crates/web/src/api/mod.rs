@@ -4,6 +4,7 @@
 mod account;
 mod assist;
 mod audit;
+mod bot;
 mod channels;
 pub(crate) mod contacts;
 mod conversations;
@@ -60,7 +61,8 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(channels::router())
             .merge(assist::router())
             .merge(contacts::router())
-            .merge(kb::router()),
+            .merge(kb::router())
+            .merge(bot::router()),
     )
 }
 

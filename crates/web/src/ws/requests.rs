@@ -1,4 +1,4 @@
-//! What a client asks over the socket: subscribe, send, typing, read, presence.
+//! What a client asks over the socket: subscribe, send, typing, read, presence, rate.
 
 use super::frames::*;
 use super::{Connection, InboxView, SENDS_PER_10S, Who};
@@ -48,6 +48,16 @@ impl Connection {
                     return self.error(r#ref.as_deref(), "forbidden", "only users have a presence".into(), None).await;
                 };
                 match self.state.app.set_presence(&actor, &state).await {
+                    Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
+                    Err(error) => self.app_error(r#ref.as_deref(), &error).await,
+                }
+            }
+            ClientFrame::Rate { r#ref, message_id, rating } => {
+                let Some(Who::Visitor(visitor)) = self.who.clone() else {
+                    return self.error(r#ref.as_deref(), "forbidden", "only customers rate answers".into(), None).await;
+                };
+                let input = switchboard_domain::bot_feedback::RateInput { rating };
+                match self.state.app.visitor_rate(&visitor, message_id, &input).await {
                     Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
                     Err(error) => self.app_error(r#ref.as_deref(), &error).await,
                 }
