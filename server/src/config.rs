@@ -126,7 +126,13 @@ pub struct GenerativeConfig {
 
 impl Default for GenerativeConfig {
     fn default() -> Self {
-        Self { url: String::new(), api_key: String::new(), api_key_file: String::new(), model: String::new(), timeout_ms: 8000 }
+        Self {
+            url: String::new(),
+            api_key: String::new(),
+            api_key_file: String::new(),
+            model: String::new(),
+            timeout_ms: 8000,
+        }
     }
 }
 
@@ -285,7 +291,10 @@ impl Config {
                 generative.url.trim().starts_with("http://"),
                 "bot.generative.url must be an http:// URL (this build has no TLS client; put a local proxy in front of an https API)"
             );
-            anyhow::ensure!(!generative.model.trim().is_empty(), "bot.generative.model is required with bot.generative.url");
+            anyhow::ensure!(
+                !generative.model.trim().is_empty(),
+                "bot.generative.model is required with bot.generative.url"
+            );
             anyhow::ensure!(
                 (100..=120_000).contains(&generative.timeout_ms),
                 "bot.generative.timeout_ms must be from 100 to 120000"
@@ -350,8 +359,12 @@ mod tests {
     #[test]
     fn the_model_key_never_prints_and_bad_urls_are_refused() {
         let mut config = Config::default();
-        config.bot.generative =
-            GenerativeConfig { url: "http://127.0.0.1:9/v1".into(), api_key: "sk-very-secret".into(), model: "m".into(), ..Default::default() };
+        config.bot.generative = GenerativeConfig {
+            url: "http://127.0.0.1:9/v1".into(),
+            api_key: "sk-very-secret".into(),
+            model: "m".into(),
+            ..Default::default()
+        };
         assert!(config.check().is_ok());
         assert!(!format!("{config:?}").contains("sk-very-secret"));
         let settings = config.app_settings().unwrap();

@@ -6,12 +6,12 @@
 use crate::visitors::Visitor;
 use crate::{Actor, App, AppError};
 use std::sync::Arc;
+use switchboard_domain::bot_feedback::UnansweredKind;
 use switchboard_domain::conversations::*;
 use switchboard_domain::kb::KbStatus;
 use switchboard_domain::values::Locale;
 use switchboard_domain::*;
 use switchboard_store::repo::{inbox, visitors};
-use switchboard_domain::bot_feedback::UnansweredKind;
 use switchboard_text::bot::{BotConversation, BotDecision, Candidate, FaqBot, HandoffReason};
 use switchboard_text::faq_index::FaqEntry;
 use switchboard_text::normalize::is_han;

@@ -109,8 +109,17 @@ impl App {
             let others: Vec<BotGuess> = serde_json::from_value(meta["alternatives"].clone()).unwrap_or_default();
             guesses.extend(others);
             let (kind, conversation) = (UnansweredKind::RatedDown, message.conversation_id);
-            self.record_unanswered(&mut tx, account, kind, "rated_down", &asked, &guesses, conversation, Some(message_id))
-                .await?;
+            self.record_unanswered(
+                &mut tx,
+                account,
+                kind,
+                "rated_down",
+                &asked,
+                &guesses,
+                conversation,
+                Some(message_id),
+            )
+            .await?;
         }
         repo::save_rating(&mut tx, account, &rated, reported || report, now()).await?;
         meta["rating"] = serde_json::json!(rating.name());
@@ -167,13 +176,7 @@ impl App {
         actor.require(Permission::KbManage)?;
         let mut tx = self.db().begin().await?;
         let before = repo::get_item(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
-        let dismissed = UnansweredStatus::Dismissed;
-        if !repo::close(&mut tx, actor.account_id, id, dismissed, None, actor.user_id(), now()).await? {
-            return Err(not_open());
-        }
-        let after = repo::get_item(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
-        record(self, &mut tx, actor, "bot.unanswered.dismiss", (TARGET, Some(id.as_i64())), Some(&before), Some(&after))
-            .await?;
+        let after = self.close_item(&mut tx, actor, &before, UnansweredStatus::Dismissed, None).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -219,18 +222,36 @@ impl App {
                     .await?
             }
         };
-        let resolved = UnansweredStatus::Resolved;
-        if !repo::close(&mut tx, actor.account_id, id, resolved, Some(faq.id), actor.user_id(), now()).await? {
-            return Err(not_open());
-        }
-        let after = repo::get_item(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
-        record(self, &mut tx, actor, "bot.unanswered.resolve", (TARGET, Some(id.as_i64())), Some(&before), Some(&after))
-            .await?;
+        let after = self.close_item(&mut tx, actor, &before, UnansweredStatus::Resolved, Some(faq.id)).await?;
         tx.commit().await?;
         // The FAQ changed: this node's bot is rebuilt now (the others on `kb.faq.changed`).
         self.forget_bot(actor.account_id);
         self.committed(actor.account_id);
         Ok((after, faq))
+    }
+}
+
+impl App {
+    /// Closes an open item (dismissed, or resolved into an FAQ entry), audited; a closed one is a 409.
+    async fn close_item(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        before: &UnansweredQuestion,
+        status: UnansweredStatus,
+        faq: Option<FaqId>,
+    ) -> Result<UnansweredQuestion, AppError> {
+        let (account, id) = (actor.account_id, before.id);
+        if !repo::close(conn, account, id, status, faq, actor.user_id(), now()).await? {
+            return Err(not_open());
+        }
+        let after = repo::get_item(conn, account, id).await?.ok_or(AppError::NotFound)?;
+        let action = match status {
+            UnansweredStatus::Resolved => "bot.unanswered.resolve",
+            _ => "bot.unanswered.dismiss",
+        };
+        record(self, conn, actor, action, (TARGET, Some(id.as_i64())), Some(before), Some(&after)).await?;
+        Ok(after)
     }
 }
 

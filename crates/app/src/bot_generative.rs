@@ -229,7 +229,13 @@ impl crate::App {
             .filter(|c| c.score >= MIN_PASSAGE_SCORE)
             .take(FAQ_PASSAGES)
             .filter_map(|c| bot.entry(&c.entry_id))
-            .map(|e| Passage { kind: "faq", id: e.id.clone(), title: e.question.clone(), text: e.answer.clone(), url: None })
+            .map(|e| Passage {
+                kind: "faq",
+                id: e.id.clone(),
+                title: e.question.clone(),
+                text: e.answer.clone(),
+                url: None,
+            })
             .collect();
         if !passages.is_empty() {
             passages.extend(self.article_passages(account, text).await?);

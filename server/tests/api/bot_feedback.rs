@@ -40,8 +40,11 @@ pub async fn bot_widget(t: &TestApp, admin: &Caller) -> (String, Vec<String>) {
 /// A new visitor asks one question; returns (socket, welcome, the bot's reply frame).
 async fn ask(t: &TestApp, key: &str, text: &str) -> (crate::realtime::Socket, Value, Value) {
     let (mut socket, welcome) = visitor(t, key, None, None).await;
-    send(&mut socket, json!({ "type": "send", "ref": "q", "client_id": format!("q-{}", rand::random::<u32>()),
-        "text": text }))
+    send(
+        &mut socket,
+        json!({ "type": "send", "ref": "q", "client_id": format!("q-{}", rand::random::<u32>()),
+        "text": text }),
+    )
     .await;
     next_of(&mut socket, "ack").await;
     let reply = next_bot_message(&mut socket).await;
@@ -63,8 +66,11 @@ async fn customers_rate_answers_and_agents_see_it(t: TestApp) {
     assert_eq!(message["bot"]["asked"], "请问怎么退货");
     let (conversation, message_id) = (answer["conversation_id"].as_str().unwrap(), message["id"].as_str().unwrap());
     let mut desk = agent(&t, &tenant.admin).await;
-    send(&mut desk, json!({ "type": "subscribe", "ref": "s", "conversations": [{ "id": conversation, "after_seq": 9 }] }))
-        .await;
+    send(
+        &mut desk,
+        json!({ "type": "subscribe", "ref": "s", "conversations": [{ "id": conversation, "after_seq": 9 }] }),
+    )
+    .await;
     next_of(&mut desk, "subscribed").await;
 
     // 👍, then a change of mind to 👎: each is stored, acknowledged and shown to the agent.
@@ -155,7 +161,8 @@ async fn unanswered_questions_are_grouped_and_added_to_the_faq(t: TestApp) {
     let recent = open_items(&t, &tenant.supervisor, "?sort=recent&limit=1").await;
     assert_eq!(recent[0]["reason"], "clarify_ignored", "{recent:?}");
     assert_eq!(recent[0]["question"], "退货运费和到账时间");
-    let guessed: Vec<&str> = recent[0]["guesses"].as_array().unwrap().iter().filter_map(|g| g["entry_id"].as_str()).collect();
+    let guessed: Vec<&str> =
+        recent[0]["guesses"].as_array().unwrap().iter().filter_map(|g| g["entry_id"].as_str()).collect();
     assert!(guessed.len() >= 2 && guessed.iter().all(|g| ids.iter().any(|id| id == g)), "{guessed:?}");
     let (status, second) = t.get(&tenant.admin, "/api/v1/bot/unanswered?sort=recent&limit=1").await;
     assert_eq!(status, StatusCode::OK);

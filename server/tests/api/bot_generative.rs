@@ -35,7 +35,11 @@ struct Model {
 
 type Shared = Arc<Mutex<Model>>;
 
-async fn completions(State(model): State<Shared>, headers: HeaderMap, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
+async fn completions(
+    State(model): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let reply = {
         let mut model = model.lock().unwrap();
@@ -61,9 +65,8 @@ async fn completions(State(model): State<Shared>, headers: HeaderMap, Json(body)
 /// The fake model on 127.0.0.1:0; returns its base URL (`…/v1`) and its state.
 async fn fake_model() -> (String, Shared) {
     let shared: Shared = Arc::default();
-    let router = axum::Router::new()
-        .route("/v1/chat/completions", axum::routing::post(completions))
-        .with_state(shared.clone());
+    let router =
+        axum::Router::new().route("/v1/chat/completions", axum::routing::post(completions)).with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -16,11 +16,8 @@ pub async fn message_by_id(
     id: MessageId,
 ) -> Result<Option<Message>, StoreError> {
     let sql = format!("{MESSAGE} WHERE account_id = $1 AND id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account.as_i64())
-        .bind(id.as_i64())
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64()).bind(id.as_i64()).fetch_optional(conn).await?;
     row.as_ref().map(message).transpose()
 }
 
@@ -171,11 +168,8 @@ pub async fn get_item(
     id: UnansweredId,
 ) -> Result<Option<UnansweredQuestion>, StoreError> {
     let sql = format!("{ITEM} WHERE account_id = $1 AND id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account.as_i64())
-        .bind(id.as_i64())
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64()).bind(id.as_i64()).fetch_optional(conn).await?;
     row.as_ref().map(item).transpose()
 }
 

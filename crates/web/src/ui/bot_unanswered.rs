@@ -92,14 +92,14 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
     let cursor = q.filled("cursor");
     let request = PageRequest { cursor: cursor.clone(), limit: Some(50) };
     let page = state.app.list_unanswered(&actor, status, order, &request).await.or_page(&c)?;
-    let tab = |s: UnansweredStatus, key| Tab { href: list_url(s.name(), sort, None), label: t.t(key), active: s == status };
+    let tab =
+        |s: UnansweredStatus, key| Tab { href: list_url(s.name(), sort, None), label: t.t(key), active: s == status };
     let tabs = vec![
         tab(UnansweredStatus::Open, "botfb.status.open"),
         tab(UnansweredStatus::Resolved, "botfb.status.resolved"),
         tab(UnansweredStatus::Dismissed, "botfb.status.dismissed"),
     ];
-    let order_tab =
-        |s: &str, key| Tab { href: list_url(status.name(), s, None), label: t.t(key), active: s == sort };
+    let order_tab = |s: &str, key| Tab { href: list_url(status.name(), s, None), label: t.t(key), active: s == sort };
     let sorts = vec![order_tab("recent", "botfb.sort.recent"), order_tab("frequent", "botfb.sort.frequent")];
     let page_view = ListPage {
         t,

@@ -147,13 +147,10 @@ mod tests {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             for piece in text.split("t(\"").skip(1) {
                 // Keys built from values (`"ws.status." + status`) are families, checked below.
-                let key = piece
-                    .split('"')
-                    .next()
-                    .filter(|k| {
-                        (k.starts_with("ws.") || k.starts_with("assist.") || k.starts_with("botfb.ws."))
-                            && !k.ends_with('.')
-                    });
+                let key = piece.split('"').next().filter(|k| {
+                    (k.starts_with("ws.") || k.starts_with("assist.") || k.starts_with("botfb.ws."))
+                        && !k.ends_with('.')
+                });
                 if let Some(key) = key {
                     keys.push((name.clone(), key.to_string()));
                 }
