@@ -108,6 +108,12 @@ impl App {
             }
             let others: Vec<BotGuess> = serde_json::from_value(meta["alternatives"].clone()).unwrap_or_default();
             guesses.extend(others);
+            // A generated answer: the FAQ entries it cited.
+            let sources = meta["sources"].as_array().into_iter().flatten().filter(|s| s["kind"] == "faq");
+            guesses.extend(sources.filter_map(|s| {
+                let (entry, title) = (s["id"].as_str()?, s["title"].as_str()?);
+                Some(BotGuess { entry_id: entry.into(), question: title.into(), score: 0.0 })
+            }));
             let (kind, conversation) = (UnansweredKind::RatedDown, message.conversation_id);
             self.record_unanswered(
                 &mut tx,
@@ -141,8 +147,7 @@ impl App {
             inbox::list_messages(conn, account, message.conversation_id, (message.seq - 10).max(0), 10, false).await?;
         Ok(earlier
             .into_iter()
-            .filter(|m| m.seq < message.seq && m.author_kind == AuthorKind::Customer)
-            .next_back()
+            .rfind(|m| m.seq < message.seq && m.author_kind == AuthorKind::Customer)
             .map(|m| m.text)
             .unwrap_or_default())
     }

@@ -164,9 +164,7 @@
     if (row.parentNode) row.remove();
     place(row);
     var botView = window.SwitchboardBotView; // widget-bot.js: the bot's style, name and choices
-    if (botView && !mine) botView.decorate(row, m, t, function (number) { queue(number, []); }, function (id, rating) {
-      return send({ type: 'rate', ref: ref(), message_id: id, rating: rating });
-    });
+    if (botView && !mine) botView.decorate(row, m, t, function (number) { queue(number, []); }, rate);
     if (botView) botView.retireBefore(log, c.id, seq);
     if (mine) setState(row, seq <= c.read ? 'read' : 'sent');
     else {
@@ -234,6 +232,7 @@
   /* ---------- the socket ---------- */
 
   function ref() { return String(++S.refs); }
+  function rate(id, rating) { return send({ type: 'rate', ref: ref(), message_id: id, rating: rating }); }
   function send(frame) {
     if (S.ws && S.ws.readyState === 1) { S.ws.send(JSON.stringify(frame)); return true; }
     return false;

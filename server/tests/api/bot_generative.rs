@@ -6,7 +6,7 @@
 
 use crate::bot_feedback::{FAQ, bot_widget};
 use crate::on_both_backends;
-use crate::realtime::send;
+use crate::realtime::{Socket, send};
 use crate::support::TestApp;
 use crate::widget::{next_bot_message, next_of, visitor};
 use axum::Json;
@@ -77,12 +77,18 @@ async fn fake_model() -> (String, Shared) {
 
 /// A new visitor asks; returns the bot's message and how long it took.
 async fn ask(t: &TestApp, key: &str, text: &str) -> (Value, Duration) {
+    let (message, took, _) = ask_on(t, key, text).await;
+    (message, took)
+}
+
+/// `ask`, keeping the visitor's socket.
+async fn ask_on(t: &TestApp, key: &str, text: &str) -> (Value, Duration, Socket) {
     let (mut socket, _) = visitor(t, key, None, None).await;
     let started = Instant::now();
     send(&mut socket, json!({ "type": "send", "ref": "q", "client_id": "g-1", "text": text })).await;
     next_of(&mut socket, "ack").await;
     let reply = next_bot_message(&mut socket).await;
-    (reply["message"].clone(), started.elapsed())
+    (reply["message"].clone(), started.elapsed(), socket)
 }
 
 fn calls(model: &Shared) -> usize {
@@ -102,7 +108,7 @@ async fn the_model_answers_from_the_passages_or_the_bot_does_without_it(t: TestA
     // An answer citing two passages: posted with its sources.
     let answer = "质量问题由我们承担运费 [2]，退款一般 1-3 个工作日原路退回 [1]。";
     model.lock().unwrap().reply = Some(Reply::Text(answer));
-    let (message, _) = ask(&t, &key, unsure).await;
+    let (message, _, mut customer) = ask_on(&t, &key, unsure).await;
     assert_eq!(message["text"], answer, "{message}");
     assert_eq!((message["bot"]["kind"].as_str(), message["bot"]["generative"].as_bool()), (Some("answer"), Some(true)));
     let sources = message["bot"]["sources"].as_array().unwrap();
@@ -121,6 +127,15 @@ async fn the_model_answers_from_the_passages_or_the_bot_does_without_it(t: TestA
         let numbered = format!("[{}] {title}\n{text}", source["n"]);
         assert!(prompt.contains(&numbered), "passage {numbered:?} in {prompt}");
     }
+
+    // Rated down, it goes on the admins' list with the entries it cited as the bot's guesses.
+    send(&mut customer, json!({ "type": "rate", "ref": "r", "message_id": message["id"], "rating": "down" })).await;
+    next_of(&mut customer, "ok").await;
+    let (_, list) = t.get(&tenant.admin, "/api/v1/bot/unanswered").await;
+    let item = &list["data"][0];
+    assert_eq!((item["kind"].as_str(), item["question"].as_str()), (Some("rated_down"), Some(unsure)), "{list}");
+    let guessed: Vec<&Value> = item["guesses"].as_array().unwrap().iter().map(|g| &g["question"]).collect();
+    assert_eq!(guessed, sources.iter().map(|s| &s["title"]).collect::<Vec<_>>());
 
     // NO_ANSWER: the retrieval bot's "did you mean".
     model.lock().unwrap().reply = Some(Reply::Text("NO_ANSWER"));
