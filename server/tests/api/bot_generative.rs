@@ -1,7 +1,7 @@
 //! Generative answers (docs/bot.md, "Generative answers"), against a local server speaking the
 //! OpenAI chat-completions API: it checks the request (model, bearer key, the numbered passages in
 //! the system prompt, the question) and answers as told. Covered: an answer with citations and its
-//! sources, NO_ANSWER and a timeout falling back to the retrieval bot's "did you mean", and
+//! sources (FAQ entries and an article), NO_ANSWER and a timeout falling back to the retrieval bot's "did you mean", and
 //! questions with no passages or with a handoff cue never reaching the model.
 
 use crate::bot_feedback::{FAQ, bot_widget};
@@ -23,6 +23,8 @@ const TIMEOUT: Duration = Duration::from_millis(800);
 #[derive(Clone)]
 enum Reply {
     Text(&'static str),
+    /// Cites the passage whose title is this, by the number the prompt gave it.
+    Cite(&'static str),
     Slow,
 }
 
@@ -50,12 +52,19 @@ async fn completions(
         return (StatusCode::UNAUTHORIZED, Json(json!({ "error": { "message": "bad key" } })));
     }
     let text = match reply {
-        Some(Reply::Text(text)) => text,
+        Some(Reply::Text(text)) => text.to_string(),
+        Some(Reply::Cite(title)) => {
+            let prompt = body["messages"][0]["content"].as_str().unwrap_or_default();
+            let n = prompt
+                .lines()
+                .find_map(|l| l.strip_suffix(title)?.strip_prefix('[')?.strip_suffix("] ")?.parse::<u32>().ok());
+            n.map_or("NO_ANSWER".to_string(), |n| format!("运费规则见说明 [{n}]。"))
+        }
         Some(Reply::Slow) => {
             tokio::time::sleep(TIMEOUT * 4).await;
-            "too late [1]"
+            "too late [1]".to_string()
         }
-        None => "NO_ANSWER",
+        None => "NO_ANSWER".to_string(),
     };
     let answer = json!({ "id": "chatcmpl-1", "object": "chat.completion", "model": body["model"],
         "choices": [{ "index": 0, "finish_reason": "stop", "message": { "role": "assistant", "content": text } }] });
@@ -137,18 +146,33 @@ async fn the_model_answers_from_the_passages_or_the_bot_does_without_it(t: TestA
     let guessed: Vec<&Value> = item["guesses"].as_array().unwrap().iter().map(|g| &g["question"]).collect();
     assert_eq!(guessed, sources.iter().map(|s| &s["title"]).collect::<Vec<_>>());
 
+    // An article is a passage too (its text's start), and a cited one links to the help center.
+    let article = json!({ "title": "运费说明", "slug": "shipping-fees",
+        "body": "退货运费：质量问题由我们承担，非质量问题由买家承担。到账时间以银行为准。", "locale": "zh-CN" });
+    let (status, created) = t.post(&tenant.admin, "/api/v1/kb/articles", article).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    t.post(&tenant.admin, &format!("/api/v1/kb/articles/{id}/publish"), json!({})).await;
+    model.lock().unwrap().reply = Some(Reply::Cite("运费说明"));
+    let (message, _) = ask(&t, &key, unsure).await;
+    let source = &message["bot"]["sources"][0];
+    assert_eq!((source["kind"].as_str(), source["id"].as_str()), (Some("article"), Some(id)), "{message}");
+    assert_eq!(source["url"], "/help/acme/a/shipping-fees");
+    let prompt = model.lock().unwrap().seen[1].1["messages"][0]["content"].as_str().unwrap().to_string();
+    assert!(prompt.contains("运费说明\n退货运费：质量问题由我们承担"), "{prompt}");
+
     // NO_ANSWER: the retrieval bot's "did you mean".
     model.lock().unwrap().reply = Some(Reply::Text("NO_ANSWER"));
     let (message, _) = ask(&t, &key, unsure).await;
     assert_eq!(message["bot"]["kind"], "clarify", "{message}");
-    assert_eq!(calls(&model), 2);
+    assert_eq!(calls(&model), 3);
 
     // Too slow: the same, right after the timeout.
     model.lock().unwrap().reply = Some(Reply::Slow);
     let (message, took) = ask(&t, &key, unsure).await;
     assert_eq!(message["bot"]["kind"], "clarify", "{message}");
     assert!(took < TIMEOUT * 3, "the customer waited {took:?}");
-    assert_eq!(calls(&model), 3);
+    assert_eq!(calls(&model), 4);
 
     // No passages, or a handoff cue: the model is not asked.
     model.lock().unwrap().reply = Some(Reply::Text(answer));
@@ -159,7 +183,7 @@ async fn the_model_answers_from_the_passages_or_the_bot_does_without_it(t: TestA
     // A confident answer does not need it either.
     let (message, _) = ask(&t, &key, "怎么申请换货").await;
     assert_eq!((message["bot"]["kind"].as_str(), message["bot"]["generative"].as_bool()), (Some("answer"), None));
-    assert_eq!(calls(&model), 3, "only unsure questions with passages reach the model");
+    assert_eq!(calls(&model), 4, "only unsure questions with passages reach the model");
 }
 
 on_both_backends!(the_model_answers_from_the_passages_or_the_bot_does_without_it);
