@@ -143,12 +143,16 @@ pub struct UnansweredQuestion {
     pub closed_at: Option<Timestamp>,
 }
 
+/// A question key keeps at most this many characters (it is indexed; long messages share a prefix).
+pub const QUESTION_KEY_CHARS: usize = 200;
+
 /// The grouping key of a question: normalized (half-width, lower-case), letters and digits only,
-/// runs of anything else as one space. `退款多久到账？` and ` 退款多久到账` are the same question.
+/// runs of anything else as one space, at most `QUESTION_KEY_CHARS`. `退款多久到账？` and
+/// ` 退款多久到账` are the same question.
 pub fn question_key(text: &str, normalize: impl Fn(&str) -> String) -> String {
     let mut key = String::new();
     let mut gap = false;
-    for c in normalize(text).chars() {
+    for c in normalize(text).chars().take(QUESTION_KEY_CHARS * 4) {
         if c.is_alphanumeric() {
             if gap && !key.is_empty() {
                 key.push(' ');
@@ -159,7 +163,7 @@ pub fn question_key(text: &str, normalize: impl Fn(&str) -> String) -> String {
             gap = true;
         }
     }
-    key
+    key.chars().take(QUESTION_KEY_CHARS).collect()
 }
 
 /// The list's order.
@@ -241,6 +245,7 @@ mod tests {
         assert_eq!(question_key("  退款多久到账", lower), "退款多久到账");
         assert_eq!(question_key("Where is   my Parcel?!", lower), "where is my parcel");
         assert_eq!(question_key("？！", lower), "");
+        assert_eq!(question_key(&"退款".repeat(5000), lower).chars().count(), QUESTION_KEY_CHARS);
     }
 
     #[test]

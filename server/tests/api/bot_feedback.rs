@@ -221,6 +221,13 @@ async fn unanswered_questions_are_grouped_and_added_to_the_faq(t: TestApp) {
     let (status, _) = t.post(&tenant.admin, &format!("/api/v1/bot/unanswered/{id}/dismiss"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(open_items(&t, &tenant.admin, "?status=dismissed").await.len(), 1);
+
+    // A very long question is listed too (kept to 1,000 characters; its indexed key to 200).
+    let long = "zorblax quintessa ".repeat(500);
+    let (_, _, reply) = ask(&t, &key, &long).await;
+    assert_eq!(reply["message"]["bot"]["reason"], "out_of_scope", "{reply}");
+    let open = open_items(&t, &tenant.admin, "").await;
+    assert_eq!(open[0]["question"].as_str().map(|q| q.chars().count()), Some(1000), "kept up to 1,000 characters");
 }
 
 on_both_backends!(customers_rate_answers_and_agents_see_it, unanswered_questions_are_grouped_and_added_to_the_faq);
