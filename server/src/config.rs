@@ -11,7 +11,7 @@ pub const EXAMPLE: &str = include_str!("../switchboard.example.toml");
 
 /// The top-level keys of the configuration.
 const CONFIG_ROOTS: &[&str] =
-    &["listen", "public_url", "database_url", "redis_url", "database", "security", "http", "attachments", "log"];
+    &["listen", "public_url", "database_url", "redis_url", "database", "security", "http", "attachments", "log", "bot"];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -25,6 +25,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub attachments: AttachmentsConfig,
     pub log: LogConfig,
+    pub bot: BotConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -34,6 +35,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("database_url", &redact_url(&self.database_url))
             .field("database", &self.database)
+            .field("bot", &self.bot)
             .finish_non_exhaustive()
     }
 }
@@ -105,6 +107,72 @@ pub struct LogConfig {
     pub level: String,
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BotConfig {
+    pub generative: GenerativeConfig,
+}
+
+/// The optional chat model of generative answers; off while `url` is empty.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerativeConfig {
+    pub url: String,
+    pub api_key: String,
+    pub api_key_file: String,
+    pub model: String,
+    pub timeout_ms: u64,
+}
+
+impl Default for GenerativeConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            api_key: String::new(),
+            api_key_file: String::new(),
+            model: String::new(),
+            timeout_ms: 8000,
+        }
+    }
+}
+
+/// The key never prints.
+impl std::fmt::Debug for GenerativeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerativeConfig")
+            .field("url", &self.url)
+            .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })
+            .field("api_key_file", &self.api_key_file)
+            .field("model", &self.model)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl GenerativeConfig {
+    /// The model's settings for the app (None when off), the key read from its file if need be.
+    pub fn settings(&self) -> anyhow::Result<Option<switchboard_app::GenerativeSettings>> {
+        let url = self.url.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        let mut api_key = self.api_key.trim().to_string();
+        if api_key.is_empty() && !self.api_key_file.trim().is_empty() {
+            let path = self.api_key_file.trim();
+            api_key = std::fs::read_to_string(path)
+                .with_context(|| format!("while reading bot.generative.api_key_file {path}"))?
+                .trim()
+                .to_string();
+        }
+        Ok(Some(switchboard_app::GenerativeSettings {
+            url: url.trim_end_matches('/').to_string(),
+            api_key,
+            model: self.model.trim().to_string(),
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+        }))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -117,6 +185,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
+            bot: BotConfig::default(),
         }
     }
 }
@@ -216,6 +285,21 @@ impl Config {
             self.attachments.storage != "disk" || !self.attachments.directory.trim().is_empty(),
             "attachments.directory is required when attachments.storage is \"disk\""
         );
+        let generative = &self.bot.generative;
+        if !generative.url.trim().is_empty() {
+            anyhow::ensure!(
+                generative.url.trim().starts_with("http://"),
+                "bot.generative.url must be an http:// URL (this build has no TLS client; put a local proxy in front of an https API)"
+            );
+            anyhow::ensure!(
+                !generative.model.trim().is_empty(),
+                "bot.generative.model is required with bot.generative.url"
+            );
+            anyhow::ensure!(
+                (100..=120_000).contains(&generative.timeout_ms),
+                "bot.generative.timeout_ms must be from 100 to 120000"
+            );
+        }
         Ok(())
     }
 
@@ -232,9 +316,9 @@ impl Config {
         }
     }
 
-    pub fn app_settings(&self) -> switchboard_app::AppSettings {
+    pub fn app_settings(&self) -> anyhow::Result<switchboard_app::AppSettings> {
         let s = &self.security;
-        switchboard_app::AppSettings {
+        Ok(switchboard_app::AppSettings {
             session_idle_seconds: s.session_idle_minutes * 60,
             session_absolute_seconds: s.session_absolute_hours * 3600,
             sign_in: switchboard_app::SignInLimits {
@@ -247,7 +331,8 @@ impl Config {
             new_visitors_per_ip_per_minute: s.new_visitors_per_ip_per_minute,
             attachments_dir: (self.attachments.storage == "disk")
                 .then(|| std::path::PathBuf::from(self.attachments.directory.trim())),
-        }
+            generative: self.bot.generative.settings()?,
+        })
     }
 
     pub fn web_config(&self) -> switchboard_web::WebConfig {
@@ -269,6 +354,27 @@ mod tests {
         // Read without defaults, so a key missing from the example file fails the comparison.
         let written: serde_json::Value = Figment::new().merge(Toml::string(EXAMPLE)).extract().unwrap();
         assert_eq!(written, serde_json::to_value(Config::default()).unwrap());
+    }
+
+    #[test]
+    fn the_model_key_never_prints_and_bad_urls_are_refused() {
+        let mut config = Config::default();
+        config.bot.generative = GenerativeConfig {
+            url: "http://127.0.0.1:9/v1".into(),
+            api_key: "sk-very-secret".into(),
+            model: "m".into(),
+            ..Default::default()
+        };
+        assert!(config.check().is_ok());
+        assert!(!format!("{config:?}").contains("sk-very-secret"));
+        let settings = config.app_settings().unwrap();
+        assert!(!format!("{settings:?}").contains("sk-very-secret"));
+        assert_eq!(settings.generative.map(|g| g.api_key), Some("sk-very-secret".into()));
+        config.bot.generative.url = "https://api.example.com/v1".into();
+        assert!(config.check().is_err());
+        config.bot.generative.url = "http://127.0.0.1:9/v1".into();
+        config.bot.generative.model = String::new();
+        assert!(config.check().is_err());
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub async fn open_app(config: &Config, holder: &str) -> anyhow::Result<App> {
     }
     let node = db.claim_node(holder, Duration::from_secs(300)).await.context("while claiming a node number")?;
     tracing::debug!(node, "claimed node number");
-    Ok(App::new(db, config.app_settings()))
+    Ok(App::new(db, config.app_settings()?))
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {

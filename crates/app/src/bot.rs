@@ -6,12 +6,13 @@
 use crate::visitors::Visitor;
 use crate::{Actor, App, AppError};
 use std::sync::Arc;
+use switchboard_domain::bot_feedback::UnansweredKind;
 use switchboard_domain::conversations::*;
 use switchboard_domain::kb::KbStatus;
 use switchboard_domain::values::Locale;
 use switchboard_domain::*;
 use switchboard_store::repo::{inbox, visitors};
-use switchboard_text::bot::{BotConversation, BotDecision, Candidate, FaqBot};
+use switchboard_text::bot::{BotConversation, BotDecision, Candidate, FaqBot, HandoffReason};
 use switchboard_text::faq_index::FaqEntry;
 use switchboard_text::normalize::is_han;
 
@@ -33,6 +34,25 @@ fn guesses(candidates: &[Candidate]) -> serde_json::Value {
         .iter()
         .map(|c| serde_json::json!({ "entry_id": c.entry_id, "question": c.question, "score": c.score }))
         .collect()
+}
+
+/// Whether a turn leaves a customer question unanswered, and which: a handoff for no match, a
+/// second unresolved turn, or a "did you mean" followed by anything but one of its choices.
+fn unanswered<'a>(
+    decision: &'a BotDecision,
+    offered: &'a [Candidate],
+    text: &'a str,
+    asked_before: &'a str,
+) -> Option<(&'static str, &'a str, &'a [Candidate])> {
+    match decision {
+        BotDecision::Handoff { reason: HandoffReason::Unresolved, guesses } => {
+            Some(("unresolved", asked_before, if guesses.is_empty() { offered } else { guesses }))
+        }
+        BotDecision::Answer { entry_id, .. } if offered.iter().any(|c| &c.entry_id == entry_id) => None,
+        _ if !offered.is_empty() => Some(("clarify_ignored", asked_before, offered)),
+        BotDecision::Handoff { reason: HandoffReason::OutOfScope, guesses } => Some(("no_match", text, guesses)),
+        _ => None,
+    }
 }
 
 impl App {
@@ -122,6 +142,13 @@ impl App {
             let mut conn = self.db().read().await?;
             visitors::anyone_online(&mut conn, account).await?
         };
+        let generated = match self.generative.as_deref() {
+            Some(model) => self.generative_turn(model, &bot, account, id, text, zh).await.unwrap_or_else(|error| {
+                tracing::warn!(%error, conversation = %id, "no generative answer; the bot answers without it");
+                None
+            }),
+            None => None,
+        };
         let at = now();
         let mut tx = self.db().begin().await?;
         // The sequence first: it locks the conversation, so the bot's turns are taken one at a time.
@@ -132,18 +159,35 @@ impl App {
             tx.rollback().await?;
             return Ok(());
         }
-        let mut state: BotConversation =
-            saved.get("state").and_then(|s| serde_json::from_value(s.clone()).ok()).unwrap_or_default();
+        let saved_state = saved.get("state").cloned().unwrap_or_default();
+        let mut state: BotConversation = serde_json::from_value(saved_state.clone()).unwrap_or_default();
+        // The question a "did you mean" was about, for the answer it leads to and for the list of
+        // unanswered questions when it leads nowhere.
+        let asked_before = saved.get("asked").and_then(|a| a.as_str()).unwrap_or(text).to_string();
+        let offered = state.pending.clone();
         let decision = state.on_message(&bot, text);
-        let (reply, meta, hand_over) = match &decision {
-            BotDecision::Answer { entry_id, .. } => {
+        // The model's answer stands only if no other turn changed the state meanwhile.
+        let generated =
+            generated.filter(|g| g.state == saved_state && crate::bot_generative::unsure(&decision).is_some());
+        let mut asked = None;
+        let (reply, meta, hand_over) = match (&decision, generated) {
+            (_, Some(generated)) => {
+                state = BotConversation::default();
+                let meta = serde_json::json!({ "kind": "answer", "generative": true, "asked": text,
+                    "sources": generated.sources });
+                (generated.text, meta, false)
+            }
+            (BotDecision::Answer { entry_id, score, alternatives }, None) => {
                 let entry = bot.entry(entry_id);
                 let answer = entry.map(|e| e.answer.clone()).unwrap_or_default();
                 let question = entry.map(|e| e.question.clone()).unwrap_or_default();
-                let meta = serde_json::json!({ "kind": "answer", "entry_id": entry_id, "question": question });
+                let picked = offered.iter().any(|c| &c.entry_id == entry_id);
+                let meta = serde_json::json!({ "kind": "answer", "entry_id": entry_id, "question": question,
+                    "score": score, "alternatives": guesses(alternatives),
+                    "asked": if picked { asked_before.as_str() } else { text } });
                 (answer, meta, false)
             }
-            BotDecision::Clarify { candidates } => {
+            (BotDecision::Clarify { candidates }, None) => {
                 let lead = if zh {
                     "您想问的是哪一个？回复序号即可："
                 } else {
@@ -152,9 +196,10 @@ impl App {
                 let list: Vec<String> =
                     candidates.iter().enumerate().map(|(i, c)| format!("{}. {}", i + 1, c.question)).collect();
                 let meta = serde_json::json!({ "kind": "clarify", "choices": choices(candidates) });
+                asked = Some(text.to_string());
                 (format!("{lead}\n{}", list.join("\n")), meta, false)
             }
-            BotDecision::Handoff { reason, guesses: found } => {
+            (BotDecision::Handoff { reason, guesses: found }, None) => {
                 let text = match (anyone_online, zh) {
                     (true, true) => "好的，正在为您转接人工客服，请稍候。".to_string(),
                     (true, false) => "I'm passing you to a colleague now. Please hold on.".to_string(),
@@ -169,6 +214,8 @@ impl App {
                 (text, meta, true)
             }
         };
+        let generative = meta["generative"] == true;
+        let unanswered = if generative { None } else { unanswered(&decision, &offered, text, &asked_before) };
         let name = if settings.bot_name.is_empty() {
             if zh { "智能助手" } else { "Assistant" }.to_string()
         } else {
@@ -189,8 +236,13 @@ impl App {
             created_at: at,
         };
         inbox::insert_message(&mut tx, account, &message).await?;
+        if let Some((reason, question, found)) = unanswered {
+            let kind = UnansweredKind::Unanswered;
+            let found = crate::bot_feedback::bot_guesses(found);
+            self.record_unanswered(&mut tx, account, kind, reason, question, &found, id, Some(message.id)).await?;
+        }
         let mode = if hand_over { HANDED_OVER } else { ANSWERING };
-        let saved = serde_json::json!({ "mode": mode, "state": state });
+        let saved = serde_json::json!({ "mode": mode, "state": state, "asked": asked });
         inbox::set_bot_state(&mut tx, account, id, &saved).await?;
         self.emit(&mut tx, account, "message.created", serde_json::to_value(&message).unwrap_or_default()).await?;
         if hand_over {

@@ -9,6 +9,8 @@ mod attachments;
 mod audit;
 mod auth;
 mod bot;
+mod bot_feedback;
+mod bot_generative;
 mod credential_cache;
 mod error;
 mod events;
@@ -36,6 +38,7 @@ pub use assist::{FaqSuggestion, Suggestions};
 pub use attachments::{Download, Uploader};
 pub use audit::AuditExport;
 pub use auth::{SignIn, SignedIn};
+pub use bot_generative::{GenerativeSettings, NO_ANSWER};
 pub use error::AppError;
 pub use events::{REDIS_CHANNEL, Signal};
 pub use help_center::{
@@ -88,6 +91,8 @@ pub struct AppSettings {
     pub attachments_dir: Option<std::path::PathBuf>,
     /// New widget visitors one IP address may start per minute (0: no limit).
     pub new_visitors_per_ip_per_minute: i64,
+    /// The optional generative answers of the bot (`[bot.generative]`); None: retrieval only.
+    pub generative: Option<GenerativeSettings>,
 }
 
 impl Default for AppSettings {
@@ -99,6 +104,7 @@ impl Default for AppSettings {
             credential_cache_seconds: 2,
             attachments_dir: None,
             new_visitors_per_ip_per_minute: 60,
+            generative: None,
         }
     }
 }
@@ -118,11 +124,14 @@ pub struct App {
     >,
     /// Accounts this node should run a routing pass for.
     routing: Arc<routing::RoutingWorker>,
+    /// The chat model of generative answers, when configured.
+    generative: Option<Arc<bot_generative::Generative>>,
 }
 
 impl App {
     pub fn new(db: Db, settings: AppSettings) -> Self {
         let ttl = std::time::Duration::from_secs(settings.credential_cache_seconds);
+        let generative = settings.generative.clone().and_then(bot_generative::Generative::new).map(Arc::new);
         Self {
             db,
             settings: Arc::new(settings),
@@ -131,6 +140,7 @@ impl App {
             file_key: Arc::new(tokio::sync::OnceCell::new()),
             bots: Default::default(),
             routing: Default::default(),
+            generative,
         }
     }
     pub fn db(&self) -> &Db {

@@ -127,6 +127,8 @@ typed_id! {
     FaqId,
     /// A routing rule: conditions on a new conversation, and where it goes.
     RoutingRuleId,
+    /// A question the bot could not answer well (or an answer rated down), kept for admins.
+    UnansweredId,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod bot_feedback;
 pub mod conversations;
 pub mod entities;
 pub mod errors;

@@ -83,6 +83,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: None,
         postgres: None,
     },
+    Migration {
+        version: 9,
+        name: "bot_feedback",
+        sql: include_str!("../migrations/0009_bot_feedback.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,7 @@ pub fn router() -> axum::Router<WebState> {
         .route("/widget/{key}/config", get(config))
         .route("/widget/{key}/attachments", post(upload))
         .route("/files/{id}/{signature}/{name}", get(download))
+        .route("/widget/{key}/messages/{id}/rating", post(rate))
 }
 
 /// Whether `origin` is this server's own (the widget's iframe), judged from the request's host and
@@ -93,6 +94,23 @@ async fn visitor_of(
     Ok(state.app.visitor_from_token(widget, token).await?)
 }
 
+/// The visitor of a request on widget `key`, or the refusal to answer when the page's origin is
+/// not allowed.
+async fn allowed_visitor(
+    state: &WebState,
+    key: &str,
+    headers: &HeaderMap,
+) -> Result<Result<switchboard_app::Visitor, Response>, ApiError> {
+    let widget = state.app.widget_config(key).await?;
+    if let Some(origin) = request_origin(headers)
+        && !is_own_origin(state, headers, origin)
+        && !widget.origin_allowed(origin)
+    {
+        return Ok(Err(origin_refused()));
+    }
+    Ok(Ok(visitor_of(state, &widget, headers).await?))
+}
+
 /// A visitor's upload: the body is the file, `Content-Type` its type.
 async fn upload(
     State(state): State<WebState>,
@@ -101,19 +119,33 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let widget = state.app.widget_config(&key).await?;
-    if let Some(origin) = request_origin(&headers)
-        && !is_own_origin(&state, &headers, origin)
-        && !widget.origin_allowed(origin)
-    {
-        return Ok(origin_refused());
-    }
-    let visitor = visitor_of(&state, &widget, &headers).await?;
+    let visitor = match allowed_visitor(&state, &key, &headers).await? {
+        Ok(visitor) => visitor,
+        Err(refused) => return Ok(refused),
+    };
     let bytes = upload_body(body).await?;
     let name = query.name.unwrap_or_default();
     let uploaded =
         state.app.upload_attachment(Uploader::Visitor(&visitor), &name, &content_type(&headers), &bytes).await?;
     Ok((StatusCode::CREATED, Json(uploaded)).into_response())
+}
+
+/// A visitor rates a bot answer of their own conversation: `{"rating": "up" | "down"}`.
+async fn rate(
+    State(state): State<WebState>,
+    Path((key, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let visitor = match allowed_visitor(&state, &key, &headers).await? {
+        Ok(visitor) => visitor,
+        Err(refused) => return Ok(refused),
+    };
+    let id = crate::api::path_id::<switchboard_domain::MessageId>(&id)?;
+    let input: switchboard_domain::bot_feedback::RateInput =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("the body is not a rating: {e}")))?;
+    let rated = state.app.visitor_rate(&visitor, id, &input).await?;
+    Ok(Json(rated).into_response())
 }
 
 /// A file by its signed link. Images show inline; everything else downloads. Served so that a

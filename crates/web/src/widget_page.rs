@@ -90,6 +90,7 @@ fn script_strings(t: Tr) -> BTreeMap<&'static str, &'static str> {
         .map(|(key, text)| (key.strip_prefix("widget.").unwrap_or(key), text))
         .collect();
     strings.extend(t.prefixed("assist.widget."));
+    strings.extend(t.prefixed("botfb.widget."));
     strings
 }
 

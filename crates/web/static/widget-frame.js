@@ -164,7 +164,7 @@
     if (row.parentNode) row.remove();
     place(row);
     var botView = window.SwitchboardBotView; // widget-bot.js: the bot's style, name and choices
-    if (botView && !mine) botView.decorate(row, m, t, function (number) { queue(number, []); });
+    if (botView && !mine) botView.decorate(row, m, t, function (number) { queue(number, []); }, rate);
     if (botView) botView.retireBefore(log, c.id, seq);
     if (mine) setState(row, seq <= c.read ? 'read' : 'sent');
     else {
@@ -232,6 +232,7 @@
   /* ---------- the socket ---------- */
 
   function ref() { return String(++S.refs); }
+  function rate(id, rating) { return send({ type: 'rate', ref: ref(), message_id: id, rating: rating }); }
   function send(frame) {
     if (S.ws && S.ws.readyState === 1) { S.ws.send(JSON.stringify(frame)); return true; }
     return false;
@@ -328,6 +329,7 @@
   function event(f) {
     var id = f.conversation_id;
     if (f.topic === 'message.created') return receive(f.message, true);
+    if (f.topic === 'message.rated' && window.SwitchboardBotView) return window.SwitchboardBotView.rated(log, f);
     if (!id) return;
     var c = conv(id);
     if (f.topic === 'conversation.read' && f.by !== 'customer') {

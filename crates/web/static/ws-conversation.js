@@ -57,11 +57,30 @@ function botDetails(message) {
         : el("p", { class: "ws-bot-guesses-none", text: t("assist.handoff.no_guesses") }),
     );
   }
-  if (bot.kind === "answer" && bot.question) {
-    return el("p", { class: "ws-bot-note", text: t("assist.bot.answered", { question: String(bot.question) }) });
-  }
+  if (bot.kind === "answer") return [answerNote(bot), ratingNote(bot)];
   if (bot.kind === "clarify") return el("p", { class: "ws-bot-note", text: t("assist.bot.clarified") });
   return null;
+}
+
+/** What an answer came from: the FAQ entry, or the knowledge-base sources of a generated answer. */
+function answerNote(bot) {
+  if (bot.generative) {
+    const sources = Array.isArray(bot.sources) ? bot.sources.filter((s) => s && s.title) : [];
+    return el(
+      "div",
+      { class: "ws-bot-note ws-bot-generated" },
+      el("p", { text: t("botfb.ws.generated") }),
+      sources.length ? el("p", { class: "ws-bot-sources", text: t("botfb.ws.sources") + " " + sources.map((s) => "[" + Number(s.n) + "] " + s.title).join(" · ") }) : null,
+    );
+  }
+  return bot.question ? el("p", { class: "ws-bot-note", text: t("assist.bot.answered", { question: String(bot.question) }) }) : null;
+}
+
+/** The customer's 👍/👎 on an answer. */
+function ratingNote(bot) {
+  if (bot.rating !== "up" && bot.rating !== "down") return null;
+  const label = t(bot.rating === "up" ? "botfb.ws.rated_up" : "botfb.ws.rated_down");
+  return el("p", { class: "ws-bot-rating", dataset: { rating: bot.rating }, title: label, text: (bot.rating === "up" ? "👍 " : "👎 ") + label });
 }
 
 export class ConversationPanel {
@@ -183,6 +202,15 @@ export class ConversationPanel {
     if (message.author_kind === "customer") this.showTyping(null);
     if (nearEnd || message.author_kind === "agent") this.scrollToEnd();
     this.maybeRead();
+  }
+
+  /** A `message.rated` event: the rating shown on that bot answer. */
+  rated(event) {
+    const message = this.messages.get(Number(event.seq));
+    if (String(event.conversation_id) !== this.id || !message || !message.bot) return;
+    message.bot = Object.assign({}, message.bot, { rating: event.rating });
+    const node = document.getElementById("msg-" + this.id + "-" + message.seq);
+    if (node) node.replaceWith(this.messageNode(message));
   }
 
   insert(message) {

@@ -157,6 +157,9 @@ function received(frame) {
     case "typing":
       panel.typing(frame);
       break;
+    case "message.rated":
+      panel.rated(frame);
+      break;
     case "presence.updated":
       if (frame.user_id != null) state.presence.set(String(frame.user_id), frame.state);
       renderAssignees();

@@ -3,6 +3,8 @@
 mod assist;
 mod audit;
 mod auth;
+mod bot_feedback;
+mod bot_generative;
 mod conversations;
 mod crud;
 mod errors;

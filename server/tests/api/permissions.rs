@@ -112,7 +112,26 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("POST", "/api/v1/conversations/{id}/offer/decline", true, true, true),
     ("GET", "/api/v1/conversations/{id}/queue", true, true, true),
     ("PATCH", "/api/v1/contacts/{id}/routing", false, true, true),
+    ("GET", "/api/v1/bot/unanswered", false, true, true),
+    ("GET", "/api/v1/bot/unanswered/{id}", false, true, true),
+    ("POST", "/api/v1/bot/unanswered/{id}/dismiss", false, true, true),
+    ("POST", "/api/v1/bot/unanswered/{id}/faq", false, true, true),
 ];
+
+/// An open item on the bot's list of unanswered questions (written as the bot would).
+pub async fn unanswered_item(t: &TestApp, tenant: &Tenant, question: &str) -> String {
+    let id = t.app.db().new_id();
+    let at = switchboard_store::now_ms();
+    let key = question.to_lowercase().replace('?', "");
+    t.sql(&format!(
+        "INSERT INTO bot_unanswered (account_id, id, kind, reason, question, question_key, guesses, occurrences, \
+         conversation_id, status, first_seen, last_seen) VALUES ({}, {id}, 'unanswered', 'no_match', '{question}', \
+         '{key}', '[]', 1, 1, 'open', {at}, {at})",
+        tenant.account_id
+    ))
+    .await;
+    id.to_string()
+}
 
 /// A channel of the tenant, for conversation fixtures.
 async fn channel(t: &TestApp, tenant: &Tenant) -> String {
@@ -270,6 +289,8 @@ pub async fn target(
             ..Default::default()
         };
         t.app.create_kb_faq(&system, &input).await.unwrap().id.to_string()
+    } else if path.starts_with("/api/v1/bot/unanswered/") {
+        unanswered_item(t, tenant, &format!("Question {n}?")).await
     } else if path.starts_with("/api/v1/me/sessions/") {
         let email = t.app.get_user(&system, caller.user_id.parse().unwrap()).await.unwrap().email;
         let password = format!("{}-password-1", email.split('@').next().unwrap());
@@ -342,6 +363,7 @@ pub async fn target(
             Some(json!({ "to_team_id": team, "note": "客户要求退款，请跟进" }))
         }
         ("PATCH", "/api/v1/contacts/{id}/routing") => Some(json!({ "vip_level": 2, "tags": ["wholesale"] })),
+        ("POST", "/api/v1/bot/unanswered/{id}/faq") => Some(json!({ "mode": "new", "answer": "Yes." })),
         _ => None,
     };
     (id, body)

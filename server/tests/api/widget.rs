@@ -10,17 +10,17 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const SHOP: &str = "https://shop.example.com";
+pub(crate) const SHOP: &str = "https://shop.example.com";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
-async fn open(t: &TestApp, origin: &str) -> Socket {
+pub(crate) async fn open(t: &TestApp, origin: &str) -> Socket {
     let mut request = format!("{}/ws", t.base.replace("http://", "ws://")).into_client_request().expect("request");
     request.headers_mut().insert("origin", origin.parse().expect("origin"));
     tokio_tungstenite::connect_async(request).await.expect("connect").0
 }
 
 /// The next frame that is not one of `skip` types/topics.
-async fn next_of(socket: &mut Socket, wanted: &str) -> Value {
+pub(crate) async fn next_of(socket: &mut Socket, wanted: &str) -> Value {
     for _ in 0..20 {
         let frame = next(socket).await;
         if frame["type"] == wanted || frame["topic"] == wanted {
@@ -31,7 +31,7 @@ async fn next_of(socket: &mut Socket, wanted: &str) -> Value {
 }
 
 /// The next message from the bot (a subscriber also gets its own messages back).
-async fn next_bot_message(socket: &mut Socket) -> Value {
+pub(crate) async fn next_bot_message(socket: &mut Socket) -> Value {
     for _ in 0..10 {
         let frame = next_of(socket, "message.created").await;
         if frame["message"]["author_kind"] == "bot" {
@@ -41,7 +41,7 @@ async fn next_bot_message(socket: &mut Socket) -> Value {
     panic!("no bot message");
 }
 
-async fn visitor(t: &TestApp, key: &str, token: Option<&str>, identity: Option<Value>) -> (Socket, Value) {
+pub(crate) async fn visitor(t: &TestApp, key: &str, token: Option<&str>, identity: Option<Value>) -> (Socket, Value) {
     let mut socket = open(t, SHOP).await;
     let mut auth = json!({ "kind": "visitor", "channel": key, "visitor_token": token });
     if let Some(identity) = identity {
@@ -53,7 +53,7 @@ async fn visitor(t: &TestApp, key: &str, token: Option<&str>, identity: Option<V
     (socket, first)
 }
 
-async fn agent(t: &TestApp, caller: &Caller) -> Socket {
+pub(crate) async fn agent(t: &TestApp, caller: &Caller) -> Socket {
     let mut socket = open(t, "http://127.0.0.1").await;
     send(&mut socket, json!({ "type": "hello", "ref": "h", "auth": { "kind": "token", "token": caller.token } })).await;
     assert_eq!(next(&mut socket).await["type"], "welcome");

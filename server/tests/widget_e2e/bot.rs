@@ -2,7 +2,9 @@
 //! answers first"): the bot answers a question it knows, offers choices for an unclear one (a click
 //! sends the choice's number and gets its answer), and hands over on 转人工; the agent sees the
 //! conversation marked "Bot" while the bot answers, then the whole transcript with the handover's
-//! reason and the bot's guesses.
+//! reason and the bot's guesses. The customer rates the first answer 👎: the agent sees it in the
+//! transcript, and the admin finds the question on the list of unanswered questions (also on a phone),
+//! adds it to the FAQ as a similar question, and the list is empty.
 
 use super::site::{HostSite, admin_token};
 use super::{Server, drop_schemas, open_chat, shot};
@@ -78,6 +80,11 @@ async fn the_bot_story(server: &Server) {
     assert_eq!(customer.text(".m.bot .txt").await, FAQ[2].2, "the bot's answer");
     let conversation = customer.attribute(".m.bot", "data-conv").await.expect("the conversation of the message");
 
+    // Not helpful: 👎 under the answer, shown pressed (and kept when the customer changes nothing more).
+    assert_eq!(customer.count(".m.bot .rate button").await, 2, "👍 and 👎 under the answer");
+    customer.click(".m.bot .rate button[data-rating='down']").await;
+    customer.wait_for(".m.bot .rate[data-rated='down'] button[data-rating='down'][aria-pressed='true']", WAIT).await;
+
     // The agent sees it waiting with the bot ("pending"), marked as the bot's.
     let inbox = driver.session().await;
     sign_in_admin(&inbox, server).await;
@@ -119,6 +126,24 @@ async fn the_bot_story(server: &Server) {
     assert_eq!(inbox.text("#ws-messages .ws-bot-reason").await, "Reason: the customer asked for a person");
     assert_eq!(inbox.text("#ws-messages .ws-msg.bot .ws-msg-author").await, "Acme Helper");
     shot(&inbox, "w12-inbox-handover").await;
+    assert_eq!(inbox.count("#ws-messages .ws-bot-rating[data-rating='down']").await, 1, "the agent sees the 👎");
+
+    // The admin's list of unanswered questions has the answer rated down, on a phone too.
+    inbox.goto(&server.url("/settings/bot/unanswered")).await;
+    let row = "#botfb-table .botfb-item[data-kind='rated_down']";
+    inbox.wait_for(row, WAIT).await;
+    assert_eq!(inbox.text(&format!("{row} .botfb-question")).await, "请问怎么退货");
+    assert_eq!(inbox.text(&format!("{row} .botfb-count")).await, "1");
+    inbox.set_window_size(390, 844).await;
+    shot(&inbox, "w13-unanswered-phone").await;
+    // "Add to FAQ" as a similar question of the entry it was answered with: then nothing is left open.
+    inbox.click(&format!("{row} .botfb-add")).await;
+    inbox.wait_for("#botfb-similar", WAIT).await;
+    assert_eq!(inbox.text("#botfb-asked").await, "请问怎么退货");
+    inbox.click("#botfb-add-similar").await;
+    inbox.wait_for("#flash", WAIT).await;
+    assert_eq!(inbox.count("#botfb-table .botfb-item").await, 0, "nothing left to review");
+    inbox.set_window_size(1280, 900).await;
 
     let errors = customer.console_errors().await;
     assert!(errors.is_empty(), "console errors in the customer's browser: {errors:#?}");

@@ -468,10 +468,10 @@ async fn take_seq(
     get(&row, "last_seq")
 }
 
-const MESSAGE: &str = "SELECT id, conversation_id, seq, author_kind, author_id, author_name, text, attachments, private, \
+pub(crate) const MESSAGE: &str = "SELECT id, conversation_id, seq, author_kind, author_id, author_name, text, attachments, private, \
      client_id, created_at, meta FROM messages";
 
-fn message(row: &AnyRow) -> Result<Message, StoreError> {
+pub(crate) fn message(row: &AnyRow) -> Result<Message, StoreError> {
     Ok(Message {
         id: MessageId::from_i64(get(row, "id")?),
         conversation_id: ConversationId::from_i64(get(row, "conversation_id")?),

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod bot_feedback;
 pub mod credentials;
 pub mod inbox;
 pub mod kb_articles;

@@ -4,6 +4,7 @@
 mod account;
 mod assist;
 mod audit;
+mod bot;
 mod channels;
 pub(crate) mod contacts;
 mod conversations;
@@ -62,7 +63,8 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(assist::router())
             .merge(contacts::router())
             .merge(routing::router())
-            .merge(kb::router()),
+            .merge(kb::router())
+            .merge(bot::router()),
     )
 }
 

@@ -166,6 +166,7 @@ pub async fn settings(Signed { c, actor }: Signed) -> Response {
         t.t("settings.tokens"),
         t.t("settings.tokens_text"),
     );
+    add(actor.can(Permission::KbManage), "/settings/bot/unanswered", t.t("botfb.title"), t.t("botfb.hub_text"));
     add(actor.can(Permission::AuditRead), "/settings/audit", t.t("settings.audit"), t.t("settings.audit_text"));
     add(actor.can(Permission::AccountRead), "/settings/account", t.t("settings.account"), t.t("settings.account_text"));
     add(true, "/api/docs", t.t("settings.api_docs"), t.t("settings.api_docs_text"));

@@ -4,6 +4,7 @@
 
 mod account;
 mod audit;
+mod bot_unanswered;
 mod channel_form;
 mod channels;
 mod ctx;
@@ -79,6 +80,9 @@ pub fn router() -> Router<WebState> {
         .route("/help/{account}/c/{category}", get(help_center::category))
         .route("/help/{account}/a/{article}", get(help_center::article))
         .route("/help/{account}/a/{article}/feedback", post(help_center::feedback))
+        .route("/settings/bot/unanswered", get(bot_unanswered::list))
+        .route("/settings/bot/unanswered/{id}/dismiss", post(bot_unanswered::dismiss))
+        .route("/settings/bot/unanswered/{id}/faq", get(bot_unanswered::faq_form).post(bot_unanswered::add_to_faq))
         .merge(kb_router())
 }
 

@@ -147,6 +147,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod bot_unanswered;
 mod channels;
 mod help_center;
 mod kb_admin;

@@ -94,10 +94,12 @@ pub async fn page(Signed { c, actor }: Signed, Query(query): Query<WorkspaceQuer
     Ok(c.render(StatusCode::OK, &page))
 }
 
-/// The strings the scripts translate: the workspace's (`ws.*`) and the assistance's (`assist.*`).
+/// The strings the scripts translate: the workspace's (`ws.*`), the assistance's (`assist.*`) and
+/// the bot feedback's (`botfb.ws.*`).
 fn script_strings(t: Tr) -> std::collections::BTreeMap<&'static str, &'static str> {
     let mut strings = t.prefixed("ws.");
     strings.extend(t.prefixed("assist."));
+    strings.extend(t.prefixed("botfb.ws."));
     strings
 }
 
@@ -145,10 +147,10 @@ mod tests {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             for piece in text.split("t(\"").skip(1) {
                 // Keys built from values (`"ws.status." + status`) are families, checked below.
-                let key = piece
-                    .split('"')
-                    .next()
-                    .filter(|k| (k.starts_with("ws.") || k.starts_with("assist.")) && !k.ends_with('.'));
+                let key = piece.split('"').next().filter(|k| {
+                    (k.starts_with("ws.") || k.starts_with("assist.") || k.starts_with("botfb.ws."))
+                        && !k.ends_with('.')
+                });
                 if let Some(key) = key {
                     keys.push((name.clone(), key.to_string()));
                 }

@@ -167,6 +167,16 @@ impl Connection {
                     "by": payload.get("by"), "seq": payload.get("seq")});
                 self.send_json(&frame).await
             }
+            "message.rated" => {
+                // To whoever follows the conversation: the customer's other tabs, the agents' transcripts.
+                let Some(id) = id_of::<ConversationId>(payload.get("conversation_id")) else { return true };
+                if !self.subscriptions.contains_key(&id) {
+                    return true;
+                }
+                let frame = serde_json::json!({"type": "event", "topic": "message.rated", "conversation_id": id,
+                    "message_id": payload.get("message_id"), "seq": payload.get("seq"), "rating": payload.get("rating")});
+                self.send_json(&frame).await
+            }
             "presence.updated" => {
                 if !matches!(who, Who::User(_)) {
                     return true;

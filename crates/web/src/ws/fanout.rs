@@ -176,7 +176,7 @@ impl Fanout {
 
     fn conversation_of(event: &Event) -> Option<ConversationId> {
         let field = match event.topic.as_str() {
-            "message.created" | "conversation.read" => "conversation_id",
+            "message.created" | "conversation.read" | "message.rated" => "conversation_id",
             "conversation.created" | "conversation.updated" => "id",
             _ => return None,
         };

@@ -50,6 +50,12 @@ pub enum ClientFrame {
         r#ref: Option<String>,
         state: String,
     },
+    /// A visitor rates a bot answer: `rating` is `up` or `down`.
+    Rate {
+        r#ref: Option<String>,
+        message_id: switchboard_domain::MessageId,
+        rating: Option<String>,
+    },
     Ping {
         t: Option<i64>,
     },
@@ -126,7 +132,7 @@ pub enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         inbox: Option<&'a str>,
     },
-    /// An answer to `read` or `presence`.
+    /// An answer to `read`, `presence` or `rate`.
     Ok {
         r#ref: Option<&'a str>,
     },

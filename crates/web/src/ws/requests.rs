@@ -1,4 +1,4 @@
-//! What a client asks over the socket: subscribe, send, typing, read, presence.
+//! What a client asks over the socket: subscribe, send, typing, read, presence, rate.
 
 use super::frames::*;
 use super::{Connection, InboxView, SENDS_PER_10S, Who};
@@ -48,6 +48,19 @@ impl Connection {
                     return self.error(r#ref.as_deref(), "forbidden", "only users have a presence".into(), None).await;
                 };
                 match self.state.app.set_presence(&actor, &state).await {
+                    Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
+                    Err(error) => self.app_error(r#ref.as_deref(), &error).await,
+                }
+            }
+            ClientFrame::Rate { r#ref, message_id, rating } => {
+                let Some(Who::Visitor(visitor)) = self.who.clone() else {
+                    return self.error(r#ref.as_deref(), "forbidden", "only customers rate answers".into(), None).await;
+                };
+                if let Some(refused) = self.over_send_limit(r#ref.as_deref()).await {
+                    return refused;
+                }
+                let input = switchboard_domain::bot_feedback::RateInput { rating };
+                match self.state.app.visitor_rate(&visitor, message_id, &input).await {
                     Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
                     Err(error) => self.app_error(r#ref.as_deref(), &error).await,
                 }
@@ -146,6 +159,23 @@ impl Connection {
         true
     }
 
+    /// Counts a write (`send`, `rate`) against the limit of `SENDS_PER_10S` per 10 s; over it, the
+    /// client is told when to retry and `Some(connection still fine)` is returned.
+    async fn over_send_limit(&mut self, r#ref: Option<&str>) -> Option<bool> {
+        let now = Instant::now();
+        while self.sends.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(10)) {
+            self.sends.pop_front();
+        }
+        if self.sends.len() as u32 >= SENDS_PER_10S {
+            let retry = self.sends.front().map(|t| 10_000u64.saturating_sub(now.duration_since(*t).as_millis() as u64));
+            let frame = serde_json::json!({"type": "error", "ref": r#ref, "code": "rate_limited",
+                "message": "too many messages; wait a moment", "retry_after_ms": retry.unwrap_or(1000)});
+            return Some(self.send_json(&frame).await);
+        }
+        self.sends.push_back(now);
+        None
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn send_message(
         &mut self,
@@ -157,17 +187,9 @@ impl Connection {
         private: Option<bool>,
         prechat: Option<BTreeMap<String, String>>,
     ) -> bool {
-        let now = Instant::now();
-        while self.sends.front().is_some_and(|t| now.duration_since(*t) > Duration::from_secs(10)) {
-            self.sends.pop_front();
+        if let Some(refused) = self.over_send_limit(r#ref).await {
+            return refused;
         }
-        if self.sends.len() as u32 >= SENDS_PER_10S {
-            let retry = self.sends.front().map(|t| 10_000u64.saturating_sub(now.duration_since(*t).as_millis() as u64));
-            let frame = serde_json::json!({"type": "error", "ref": r#ref, "code": "rate_limited",
-                "message": "too many messages; wait a moment", "retry_after_ms": retry.unwrap_or(1000)});
-            return self.send_json(&frame).await;
-        }
-        self.sends.push_back(now);
         let input = NewMessageInput { from_customer: None, text, attachments, private, client_id };
         let result = match self.who.clone() {
             Some(Who::User(actor)) => match conversation_id {
