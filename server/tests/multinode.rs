@@ -175,3 +175,90 @@ async fn a_customer_survives_the_loss_of_its_node() {
     assert_eq!(client_ids, ["a1", "a2", "a3", "a4", "c1", "c2", "c3", "c4", "c5"]);
     cluster.finish();
 }
+
+/// Routing across nodes: 20 agents (10 on each node, capacity 10) and 200 conversations arriving at
+/// once, half through each node. Both nodes route at the same moment; every conversation is assigned
+/// exactly once (one "joined" note each, one assignee), and nobody holds more than their capacity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_conversation_is_assigned_exactly_once_across_nodes() {
+    use reqwest::Method;
+    let Some(cluster) = Cluster::start().await else { return };
+    let mut agents = Vec::new();
+    for i in 0..20 {
+        let email = format!("agent{i}@acme.test");
+        let user =
+            json!({"name": format!("Agent {i}"), "email": email, "password": "agent-password-1", "role": "agent"});
+        let (status, created) = cluster.api(None, Method::POST, "/users", Some(user)).await;
+        assert_eq!(status, 201, "{created}");
+        agents.push((created["id"].as_str().expect("user id").to_string(), cluster.token_for(&email)));
+    }
+    let members: Vec<&str> = agents.iter().map(|(id, _)| id.as_str()).collect();
+    let (status, team) =
+        cluster.api(None, Method::POST, "/teams", Some(json!({"name": "Support", "member_ids": members}))).await;
+    assert_eq!(status, 201, "{team}");
+    let settings = json!({"default_team_id": team["id"], "default_capacity": 10});
+    assert_eq!(cluster.api(None, Method::PUT, "/routing/settings", Some(settings)).await.0, 200);
+    let (_, channel) = cluster.api(None, Method::POST, "/channels", Some(json!({"name": "App", "kind": "api"}))).await;
+    let mut consoles = Vec::new();
+    for (i, (_, token)) in agents.iter().enumerate() {
+        consoles.push(cluster.agent_console(i % 2, token).await);
+    }
+    for _ in 0..100 {
+        let (_, board) = cluster.api(None, Method::GET, "/routing/board", None).await;
+        let online = board["agents"].as_array().map(|a| a.iter().filter(|a| a["state"] == "online").count());
+        if online == Some(20) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // 200 customers at once, split across the nodes.
+    let arrivals = (0..200).map(|i| {
+        let body = json!({"channel_id": channel["id"], "contact": {"name": format!("Customer {i}"),
+            "email": format!("c{i}@example.com")}, "message": "你好，我的订单有问题"});
+        let cluster = &cluster;
+        async move { cluster.api(Some(i % 2), Method::POST, "/conversations", Some(body)).await }
+    });
+    let created = futures_util::future::join_all(arrivals).await;
+    let ids: Vec<String> = created
+        .iter()
+        .map(|(status, c)| {
+            assert_eq!(*status, 201, "{c}");
+            c["conversation"]["id"].as_str().expect("conversation id").to_string()
+        })
+        .collect();
+
+    // Everything is taken (each agent has room for ten: exactly enough).
+    let mut board = Value::Null;
+    for _ in 0..300 {
+        board = cluster.api(None, Method::GET, "/routing/board", None).await.1;
+        let waiting: i64 =
+            board["teams"].as_array().into_iter().flatten().map(|t| t["waiting"].as_i64().unwrap_or(0)).sum();
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let loads: Vec<i64> = board["agents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| agents.iter().any(|(id, _)| a["user_id"] == id.as_str()))
+        .map(|a| a["load"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(loads.len(), 20, "{board}");
+    assert!(loads.iter().all(|l| *l <= 10), "an agent above capacity: {loads:?}");
+    assert_eq!(loads.iter().sum::<i64>(), 200, "every conversation held once: {loads:?}");
+    for id in &ids {
+        let (_, conversation) = cluster.api(None, Method::GET, &format!("/conversations/{id}"), None).await;
+        assert!(
+            agents.iter().any(|(agent, _)| conversation["assignee_id"] == agent.as_str()),
+            "{id} is not with an agent: {conversation}"
+        );
+        let messages = cluster.messages(id).await;
+        let joined = messages.iter().filter(|m| m["author_kind"] == "system").count();
+        assert_eq!(joined, 1, "{id} was assigned {joined} times: {messages:?}");
+    }
+    drop(consoles);
+    cluster.finish();
+}

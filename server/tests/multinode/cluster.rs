@@ -289,6 +289,39 @@ impl Cluster {
     }
 
     pub fn finish(self) {}
+
+    /// An API token for a user of the account (made with the CLI).
+    pub fn token_for(&self, email: &str) -> String {
+        self.cli(&["token", "create", "--account", "acme", "--email", email, "--name", "routing"])
+    }
+
+    /// Calls the API on a node (directly) or through nginx (`None`) with the admin's token, and
+    /// returns the status and the JSON answer.
+    pub async fn api(
+        &self,
+        node: Option<usize>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let port = node.map(|n| self.ports[n]).unwrap_or(self.nginx_port);
+        let mut request = self.http.request(method, format!("http://127.0.0.1:{port}/api/v1{path}"));
+        request = request.bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("an API answer");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A socket straight to a node, as an agent console with `token` (present for routing).
+    pub async fn agent_console(&self, node: usize, token: &str) -> Socket {
+        let mut socket = self.connect_direct(node).await;
+        let hello = json!({"type": "hello", "ref": "h", "auth": {"kind": "token", "token": token}, "agent": true});
+        socket.hello(hello).await;
+        socket
+    }
 }
 
 pub struct Socket(WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>);
