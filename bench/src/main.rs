@@ -5,6 +5,8 @@ mod chat;
 mod histogram;
 mod http_load;
 mod report;
+mod routing;
+mod routing_db;
 mod startup;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,9 @@ enum Command {
     /// Customer and agent WebSocket connections: delivery latency, lost and duplicated messages,
     /// durable message rate, memory per connection (`--mode idle`: connections only).
     Chat(chat::ChatArgs),
+    /// Routing: the router's decision time with many agents and a long queue, and (with a database)
+    /// assignments per second through the app's routing passes.
+    Routing(routing::RoutingArgs),
 }
 
 #[tokio::main]
@@ -33,5 +38,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Http(args) => http_load::run(args).await,
         Command::Startup(args) => startup::run(args).await,
         Command::Chat(args) => chat::run(args).await,
+        Command::Routing(args) => routing::run(args).await,
     }
 }
