@@ -94,10 +94,13 @@ pub async fn page(Signed { c, actor }: Signed, Query(query): Query<WorkspaceQuer
     Ok(c.render(StatusCode::OK, &page))
 }
 
-/// The strings the scripts translate: the workspace's (`ws.*`) and the assistance's (`assist.*`).
+/// The strings the scripts translate: the workspace's (`ws.*`), the assistance's (`assist.*`) and
+/// routing's (`rt.ws.*`, `rt.priority.*`).
 fn script_strings(t: Tr) -> std::collections::BTreeMap<&'static str, &'static str> {
     let mut strings = t.prefixed("ws.");
     strings.extend(t.prefixed("assist."));
+    strings.extend(t.prefixed("rt.ws."));
+    strings.extend(t.prefixed("rt.priority."));
     strings
 }
 
@@ -145,17 +148,16 @@ mod tests {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             for piece in text.split("t(\"").skip(1) {
                 // Keys built from values (`"ws.status." + status`) are families, checked below.
-                let key = piece
-                    .split('"')
-                    .next()
-                    .filter(|k| (k.starts_with("ws.") || k.starts_with("assist.")) && !k.ends_with('.'));
+                let key = piece.split('"').next().filter(|k| {
+                    ["ws.", "assist.", "rt.ws.", "rt.priority."].iter().any(|p| k.starts_with(p)) && !k.ends_with('.')
+                });
                 if let Some(key) = key {
                     keys.push((name.clone(), key.to_string()));
                 }
             }
         }
         assert!(keys.len() > 40, "the scripts' keys were found: {}", keys.len());
-        let families: [(&str, &[&str]); 5] = [
+        let families: [(&str, &[&str]); 6] = [
             ("ws.status.", &STATUSES),
             ("assist.quick.scope.", &["personal", "team", "account"]),
             (
@@ -164,6 +166,7 @@ mod tests {
             ),
             ("ws.channel.", &["api", "web_widget"]),
             ("ws.presence.", &["online", "busy", "away", "offline"]),
+            ("rt.priority.", &["low", "normal", "high", "urgent"]),
         ];
         for (prefix, values) in families {
             keys.extend(values.iter().map(|v| ("(family)".to_string(), format!("{prefix}{v}"))));

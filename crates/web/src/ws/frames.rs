@@ -14,6 +14,8 @@ pub enum ClientFrame {
         auth: Auth,
         locale: Option<String>,
         page: Option<PageFrame>,
+        /// `false`: this connection does not make the user present (a monitoring screen).
+        presence: Option<bool>,
     },
     Send {
         r#ref: Option<String>,
@@ -46,6 +48,10 @@ pub enum ClientFrame {
     Presence {
         r#ref: Option<String>,
         state: String,
+    },
+    /// The user is working (keys, pointer): keeps them from becoming away for inactivity.
+    Activity {
+        r#ref: Option<String>,
     },
     Ping {
         t: Option<i64>,
@@ -123,7 +129,7 @@ pub enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         inbox: Option<&'a str>,
     },
-    /// An answer to `read` or `presence`.
+    /// An answer to `read`, `presence` or `activity`.
     Ok {
         r#ref: Option<&'a str>,
     },

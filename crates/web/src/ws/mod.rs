@@ -146,6 +146,8 @@ struct Connection {
     violations: VecDeque<Instant>,
     sends: VecDeque<Instant>,
     last_heard: Instant,
+    /// Whether this connection makes its user present (the hello's `presence`, default true).
+    presence: bool,
 }
 
 fn close(code: u16, reason: &'static str) -> WsMessage {
@@ -186,10 +188,13 @@ impl Connection {
             violations: VecDeque::new(),
             sends: VecDeque::new(),
             last_heard: Instant::now(),
+            presence: true,
         };
         if connection.hello(session_actor, &client, &origin).await {
             let workspace = match &connection.who {
-                Some(Who::User(actor)) if matches!(actor.principal, Principal::User { .. }) => Some(actor.clone()),
+                Some(Who::User(actor)) if connection.presence && matches!(actor.principal, Principal::User { .. }) => {
+                    Some(actor.clone())
+                }
                 _ => None,
             };
             if let Some(actor) = &workspace
@@ -265,7 +270,10 @@ impl Connection {
                 }
             };
             let (r#ref, auth, locale, page) = match serde_json::from_str::<ClientFrame>(&incoming) {
-                Ok(ClientFrame::Hello { r#ref, auth, locale, page }) => (r#ref, auth, locale, page),
+                Ok(ClientFrame::Hello { r#ref, auth, locale, page, presence }) => {
+                    self.presence = presence.unwrap_or(true);
+                    (r#ref, auth, locale, page)
+                }
                 _ => {
                     let _ = self.error(None, "unauthenticated", "the first frame must be hello".into(), None).await;
                     let _ = self.socket.send(close(4401, "no hello")).await;

@@ -1,4 +1,4 @@
-//! What a client asks over the socket: subscribe, send, typing, read, presence.
+//! What a client asks over the socket: subscribe, send, typing, read, presence, activity.
 
 use super::frames::*;
 use super::{Connection, InboxView, SENDS_PER_10S, Who};
@@ -48,6 +48,15 @@ impl Connection {
                     return self.error(r#ref.as_deref(), "forbidden", "only users have a presence".into(), None).await;
                 };
                 match self.state.app.set_presence(&actor, &state).await {
+                    Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
+                    Err(error) => self.app_error(r#ref.as_deref(), &error).await,
+                }
+            }
+            ClientFrame::Activity { r#ref } => {
+                let Some(Who::User(actor)) = self.who.clone() else {
+                    return self.error(r#ref.as_deref(), "forbidden", "only users have a presence".into(), None).await;
+                };
+                match self.state.app.presence_activity(&actor).await {
                     Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
                     Err(error) => self.app_error(r#ref.as_deref(), &error).await,
                 }
