@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(clock(-5), "0:00");
     }
 
-    /// Every `t("rt.…")` of the board's script exists in both languages (the script gets only those keys).
+    /// Every key the board's script translates exists in both languages (the script gets only its keys).
     #[test]
     fn the_board_scripts_keys_exist_in_both_languages() {
         let text = include_str!("../../static/rt-board.js");

@@ -234,7 +234,7 @@ pub fn read(form: &FormData) -> Parsed {
 
 impl Parsed {
     /// The form field (`c{row}`, `team_id`, `priority`, `tags`, `actions`, `name`) an error belongs to.
-    pub fn target(&self, field: &str) -> String {
+    pub fn field_of(&self, field: &str) -> String {
         if let Some((i, _)) = indexed(field, "conditions") {
             return format!("c{}", self.condition_rows.get(i).copied().unwrap_or(i));
         }
@@ -251,7 +251,7 @@ impl Parsed {
     /// Places field errors beside the fields and rows of `f`.
     pub fn place_errors(&self, t: Tr, errors: &FieldErrors, f: &mut FormView) {
         for (field, text) in errors.iter() {
-            f.error(&self.target(field), routing_message(t, text));
+            f.error(&self.field_of(field), routing_message(t, text));
         }
     }
 }
@@ -402,8 +402,8 @@ mod tests {
         let parsed = read(&FormData::parse(body.as_bytes()));
         assert!(parsed.errors.is_empty());
         assert_eq!(parsed.condition_rows, vec![0, 3]);
-        assert_eq!(parsed.target("conditions[1]"), "c3");
-        assert_eq!(parsed.target("actions.team_id"), "team_id");
+        assert_eq!(parsed.field_of("conditions[1]"), "c3");
+        assert_eq!(parsed.field_of("actions.team_id"), "team_id");
         let actions = parsed.input.actions.unwrap_or_default();
         assert_eq!(actions.add_tags, vec!["a", "b"]);
         assert_eq!(actions.priority, Some(Priority::High));

@@ -179,7 +179,7 @@ fn read(form: &FormData) -> Parsed {
 
 impl Parsed {
     /// The form field a service error belongs to.
-    fn target(&self, field: &str) -> String {
+    fn field_of(&self, field: &str) -> String {
         if let Some((i, _)) = indexed(field, "business_hours.intervals") {
             return format!("bh{}", self.interval_rows.get(i).copied().unwrap_or(i));
         }
@@ -270,7 +270,7 @@ pub async fn save(State(state): State<WebState>, Signed { c, actor }: Signed, fo
             let errors = field_errors(error).map_err(|e| c.fail(e))?;
             let mut f = form.view();
             for (field, text) in errors.iter() {
-                f.error(&parsed.target(field), routing_message(c.t, text));
+                f.error(&parsed.field_of(field), routing_message(c.t, text));
             }
             render(&state, &c, &actor, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -299,6 +299,6 @@ mod tests {
         assert!(parsed.errors.is_empty());
         assert_eq!(parsed.settings, settings);
         assert_eq!(parsed.interval_rows, vec![0, 1, 6]);
-        assert_eq!(parsed.target("business_hours.intervals[2].close"), "bh6");
+        assert_eq!(parsed.field_of("business_hours.intervals[2].close"), "bh6");
     }
 }

@@ -149,6 +149,7 @@ macro_rules! on_both_backends {
 
 mod channels;
 mod help_center;
+mod routing;
 
 on_both_backends!(
     setup_admin_pages_and_an_agent_in_chinese,
