@@ -144,7 +144,8 @@ function renderWaiting(waiting) {
     const id = String(c.id);
     const select = el("select", { class: "rt-assign", "aria-label": t("rt.board.assign_to") }, el("option", { value: "", text: t("rt.board.assign_to") }), agentOptions());
     select.addEventListener("change", () => select.value && assign(id, select.value));
-    const offered = c.offered_to ? (state.board.agents.find((a) => String(a.user_id) === String(c.offered_to)) || {}).name : null;
+    const agents = (state.board && state.board.agents) || [];
+    const offered = c.offered_to ? (agents.find((a) => String(a.user_id) === String(c.offered_to)) || {}).name : null;
     return el(
       "li",
       { class: "rt-queue-item", id: "board-waiting-" + id },

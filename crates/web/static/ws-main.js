@@ -83,13 +83,27 @@ const offers = new OfferCards({
   open: (id) => openConversation(id, true),
   alert: (title, body, tag, onClick) => notifier.alert(title, body, tag, onClick),
 });
-const transfer = new TransferDialog({
+new TransferDialog({
   conversationId: () => panel.id,
   done: (conversation) => {
-    if (conversation && String(conversation.id) === panel.id) panel.update(conversation);
     list.applyConversation(conversation, false);
+    if (leftMe(conversation)) closeOpen();
+    else if (conversation && String(conversation.id) === panel.id) panel.update(conversation);
   },
 });
+
+/** An agent who sees only their own conversations loses one given to someone else (a transfer). */
+function leftMe(conversation) {
+  return !page.canAssign && conversation && conversation.assignee_id != null && String(conversation.assignee_id) !== page.userId;
+}
+
+function closeOpen() {
+  panel.close();
+  contact.clear();
+  list.setOpen(null);
+  root.dataset.pane = "list";
+  window.history.replaceState({}, "", address(null));
+}
 const suggestions = new SuggestionsPanel({ use: (text) => composer.insert(text) });
 
 function viewing(conversationId) {
@@ -156,7 +170,8 @@ function received(frame) {
     case "conversation.updated":
       list.applyConversation(frame.conversation, false);
       offers.apply(frame.conversation);
-      if (id === panel.id) panel.update(frame.conversation);
+      if (id === panel.id && leftMe(frame.conversation)) closeOpen();
+      else if (id === panel.id) panel.update(frame.conversation);
       break;
     case "conversation.read":
       if (id === panel.id && frame.by === "customer") panel.setCustomerRead(frame.seq);

@@ -29,6 +29,8 @@ export class TransferDialog {
     if (!this.hooks.conversationId()) return;
     this.problem(null);
     this.note.value = "";
+    this.agent.replaceChildren();
+    this.team.replaceChildren();
     const [people, teams] = await Promise.all([
       api("GET", "/presence").catch(() => []),
       api("GET", "/teams?limit=200").catch(() => ({ data: [] })),

@@ -144,6 +144,7 @@ pub async fn transfer_with_a_note_and_the_live_board(server: &Server) {
     alex.click(&format!("#conv-{second} a")).await;
     alex.wait_for("#ws-messages .ws-msg.customer", WAIT).await;
     alex.click("#ws-transfer-open").await;
+    alex.wait_for("#ws-transfer[open]", WAIT).await;
     alex.wait_for(&bea_option, WAIT).await;
     alex.select("#ws-transfer-agent", &people.bea).await;
     alex.click("#ws-transfer-submit").await;
