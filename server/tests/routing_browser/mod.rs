@@ -173,13 +173,33 @@ pub async fn transfer_with_a_note_and_the_live_board(server: &Server) {
     wait_for_text_of(&sam, &billing_row, "0", LIVE).await;
     conversation_until(&people.api, &waiting, |c| c["assignee_name"] == "Sam Supervisor").await;
 
-    for (who, browser) in [("Alex", &alex), ("Bea", &bea), ("Sam", &sam)] {
+    // The admin writes a rule in the editor: a condition row added by the script, only its kind's fields shown.
+    let admin = driver.session().await;
+    sign_in(&admin, server, "admin@acme.test", "/settings/routing/rules/new").await;
+    admin.fill("#f-name", "Chinese speakers").await;
+    admin.select("#f-c0\\.kind", "contact_tag").await;
+    assert!(
+        admin.displayed("#f-c0\\.value").await && !admin.displayed("#f-c0\\.key").await,
+        "a tag has a value, no key"
+    );
+    admin.fill("#f-c0\\.value", "vip").await;
+    admin.click("#add-condition").await;
+    admin.wait_for("#c-row-1", WAIT).await;
+    admin.select("#f-c1\\.kind", "locale").await;
+    admin.fill("#f-c1\\.value", "zh").await;
+    admin.select("#f-team_id", &people.support).await;
+    shot(&admin, "43-routing-rule-editor").await;
+    admin.click("#rule-save").await;
+    admin.wait_for_path("/settings/routing/rules", WAIT).await;
+    assert!(admin.text("#rules-table").await.contains("Language: zh"), "both conditions were saved");
+
+    for (who, browser) in [("Alex", &alex), ("Bea", &bea), ("Sam", &sam), ("Ann", &admin)] {
         let mut errors = browser.console_errors().await;
         // The refused transfer answered 409 on purpose.
         errors.retain(|e| !(e.contains("/transfer") && e.contains("409")));
         assert!(errors.is_empty(), "console errors in {who}'s browser: {errors:#?}");
     }
-    for browser in [alex, bea, sam] {
+    for browser in [alex, bea, sam, admin] {
         browser.quit().await;
     }
 }

@@ -112,6 +112,10 @@ async fn prepare(server: &Server) -> (Api, String, String) {
         .map(|u| u["id"].as_str().unwrap_or_default().to_string())
         .expect("the agent is listed");
     let team = api.post("/teams", json!({ "name": "Support", "member_ids": [agent_id] })).await;
+    // The agent takes conversations by hand here: routing gives them none (capacity 0), so new ones wait
+    // in the team's queue, unassigned.
+    let capacity = format!("/routing/agents/{agent_id}/capacity");
+    api.call(reqwest::Method::PUT, &capacity, Some(json!({ "capacity": 0 }))).await;
     let channel = api.post("/channels", json!({ "name": "Shop app", "kind": "api" })).await;
     let team_id = team["id"].as_str().expect("a team id").to_string();
     let channel_id = channel["id"].as_str().expect("a channel id").to_string();
@@ -221,6 +225,7 @@ pub async fn agent_answers_a_new_conversation_live(server: &Server) {
     let id = customer_writes(&api, &channel_id, &team_id, "王小明 <b>VIP</b>", HOSTILE).await;
     let item = format!("#conv-{id}");
     agent.wait_for(&item, WAIT).await;
+    agent.wait_for(&format!("{item} .ws-waiting-badge"), WAIT).await;
     agent.wait_for_text("alert(2)", WAIT).await;
     assert!(agent.text(&format!("{item} .ws-item-preview")).await.contains("<script>alert(2)</script>"));
     shot(&agent, "31-workspace-arrived").await;
