@@ -12,7 +12,7 @@ const POLL_MS = 30000;
 const POLL_OFFLINE_MS = 5000;
 const STATES = ["online", "busy", "away", "offline"];
 
-const state = { board: null, fetchedAt: Date.now(), timer: null, lastLoad: 0, team: null, waiting: [], open: false };
+const state = { board: null, fetchedAt: Date.now(), timer: null, lastLoad: 0, team: null, waitingKey: null, open: false };
 
 /** Seconds as m:ss or h:mm:ss. */
 function clock(seconds) {
@@ -108,6 +108,7 @@ function tick() {
 function openTeam(event, team) {
   event.preventDefault();
   state.team = { id: String(team.team_id), name: team.name };
+  state.waitingKey = null;
   $("board-queue").hidden = false;
   $("board-queue-title").textContent = t("rt.board.queue_title", { team: team.name });
   loadWaiting();
@@ -138,13 +139,22 @@ function agentOptions() {
   return agents.map((a) => el("option", { value: String(a.user_id), text: a.name + " · " + stateLabel(a.state) + " · " + a.load + "/" + a.capacity }));
 }
 
+/** Redraws the waiting list when it changed, and not while the supervisor is choosing in it. */
 function renderWaiting(waiting) {
+  const agents = (state.board && state.board.agents) || [];
+  const key = JSON.stringify([
+    waiting.map((c) => [c.id, c.offered_to, c.priority, c.contact_vip_level]),
+    agents.map((a) => [a.user_id, a.state, a.load, a.capacity]),
+  ]);
+  const list = $("board-waiting");
+  const choosing = list.contains(document.activeElement) && document.activeElement.tagName === "SELECT";
+  if (key === state.waitingKey || choosing) return;
+  state.waitingKey = key;
   $("board-queue-empty").hidden = waiting.length > 0;
   const items = waiting.map((c) => {
     const id = String(c.id);
     const select = el("select", { class: "rt-assign", "aria-label": t("rt.board.assign_to") }, el("option", { value: "", text: t("rt.board.assign_to") }), agentOptions());
     select.addEventListener("change", () => select.value && assign(id, select.value));
-    const agents = (state.board && state.board.agents) || [];
     const offered = c.offered_to ? (agents.find((a) => String(a.user_id) === String(c.offered_to)) || {}).name : null;
     return el(
       "li",
@@ -158,7 +168,7 @@ function renderWaiting(waiting) {
       page.canAssign ? el("button", { type: "button", class: "button small", text: t("rt.board.take_over"), on: { click: () => assign(id, page.userId) } }) : null,
     );
   });
-  $("board-waiting").replaceChildren(...items);
+  list.replaceChildren(...items);
 }
 
 async function assign(id, userId) {
