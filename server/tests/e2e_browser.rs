@@ -4,6 +4,7 @@
 
 mod browser;
 mod kb_browser;
+mod routing_browser;
 mod widget_e2e;
 mod workspace_browser;
 
@@ -257,18 +258,7 @@ async fn browser_setup_agent_and_languages_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_setup_agent_and_languages_on_postgres() {
-    let Some(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
-        assert!(
-            std::env::var("SWITCHBOARD_TEST_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "SWITCHBOARD_TEST_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES_URL is not set"
-        );
-        println!("skipped: SWITCHBOARD_TEST_POSTGRES_URL not set");
-        return;
-    };
-    drop_schemas(&url, None).await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let schema = format!("e2e_{now}_{:08x}", rand::random::<u32>());
-    let server = Server::start(Some(url.clone()), Some(schema.clone())).await;
+    let Some((server, url, schema)) = postgres_server().await else { return };
     admin_adds_an_agent_who_works_in_chinese(&server).await;
     drop(server);
     drop_schemas(&url, Some(&schema)).await;
@@ -282,20 +272,43 @@ async fn browser_workspace_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_workspace_on_postgres() {
+    let Some((server, url, schema)) = postgres_server().await else { return };
+    workspace_browser::agent_answers_a_new_conversation_live(&server).await;
+    drop(server);
+    drop_schemas(&url, Some(&schema)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_routing_on_sqlite() {
+    let server = Server::start(None, None).await;
+    routing_browser::transfer_with_a_note_and_the_live_board(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_routing_on_postgres() {
+    let Some((server, url, schema)) = postgres_server().await else { return };
+    routing_browser::transfer_with_a_note_and_the_live_board(&server).await;
+    drop(server);
+    drop_schemas(&url, Some(&schema)).await;
+}
+
+/// The binary on a fresh schema of the PostgreSQL named by SWITCHBOARD_TEST_POSTGRES_URL, with that URL
+/// and the schema (to drop after the run); None, and the test skipped, when the variable is not set.
+/// Schemas failed runs left behind are dropped first.
+async fn postgres_server() -> Option<(Server, String, String)> {
     let Some(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
         assert!(
             std::env::var("SWITCHBOARD_TEST_REQUIRE_POSTGRES").as_deref() != Ok("1"),
             "SWITCHBOARD_TEST_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES_URL is not set"
         );
         println!("skipped: SWITCHBOARD_TEST_POSTGRES_URL not set");
-        return;
+        return None;
     };
+    drop_schemas(&url, None).await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let schema = format!("e2e_{now}_{:08x}", rand::random::<u32>());
     let server = Server::start(Some(url.clone()), Some(schema.clone())).await;
-    workspace_browser::agent_answers_a_new_conversation_live(&server).await;
-    drop(server);
-    drop_schemas(&url, Some(&schema)).await;
+    Some((server, url, schema))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

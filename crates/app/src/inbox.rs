@@ -132,6 +132,8 @@ impl App {
             bot: None,
             queued_at: None,
             offered_to: None,
+            offer_expires_at: None,
+            contact_vip_level: contact.vip_level,
             created_at: at,
             updated_at: at,
             last_message_at: None,

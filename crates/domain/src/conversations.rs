@@ -190,6 +190,10 @@ pub struct Conversation {
     pub queued_at: Option<Timestamp>,
     /// Offered to this agent, who has not yet accepted.
     pub offered_to: Option<UserId>,
+    /// When the offer to `offered_to` lapses.
+    pub offer_expires_at: Option<Timestamp>,
+    /// The contact's VIP level, 0-9 (read with the conversation).
+    pub contact_vip_level: u8,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_message_at: Option<Timestamp>,

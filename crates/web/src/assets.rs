@@ -47,9 +47,10 @@ fn modules_version() -> &'static str {
     })
 }
 
-/// The workspace's ES modules are the `ws-*.js` files.
+/// The ES modules: the workspace's `ws-*.js` and routing's `rt-*.js` (which import the workspace's
+/// socket and helpers).
 fn is_module(name: &str) -> bool {
-    name.starts_with("ws-") && name.ends_with(".js")
+    (name.starts_with("ws-") || name.starts_with("rt-")) && name.ends_with(".js")
 }
 
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -79,6 +80,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("ws-suggest.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-suggest.js")),
     ("kb-admin.css", "text/css; charset=utf-8", include_bytes!("../static/kb-admin.css")),
     ("kb-editor.js", "text/javascript; charset=utf-8", include_bytes!("../static/kb-editor.js")),
+    ("routing.css", "text/css; charset=utf-8", include_bytes!("../static/routing.css")),
+    ("rt-board.js", "text/javascript; charset=utf-8", include_bytes!("../static/rt-board.js")),
+    ("rt-rule.js", "text/javascript; charset=utf-8", include_bytes!("../static/rt-rule.js")),
+    ("ws-presence.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-presence.js")),
+    ("ws-offer.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-offer.js")),
+    ("ws-transfer.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-transfer.js")),
 ];
 
 pub fn router() -> Router<WebState> {

@@ -237,8 +237,10 @@ export class ConversationPanel {
   messageNode(message) {
     const kind = ["customer", "agent", "bot", "system"].includes(message.author_kind) ? message.author_kind : "system";
     const mine = kind === "agent" && String(message.author_id) === page.userId;
+    const transferNote = message.private && message.bot && message.bot.kind === "transfer_note";
     const classes = ["ws-msg", kind];
     if (message.private) classes.push("note");
+    if (transferNote) classes.push("transfer");
     if (mine) classes.push("mine");
     const attachments = Array.isArray(message.attachments) ? message.attachments : [];
     const meta = el(
@@ -246,7 +248,7 @@ export class ConversationPanel {
       { class: "ws-msg-meta" },
       el("span", { class: "ws-msg-author", text: this.authorName(message) }),
       kind === "bot" ? el("span", { class: "ws-bot-label", text: t("assist.bot.badge") }) : null,
-      message.private ? el("span", { class: "ws-note-label", text: t("ws.note.label") }) : null,
+      message.private ? el("span", { class: "ws-note-label", text: transferNote ? t("rt.ws.transfer_note") : t("ws.note.label") }) : null,
       el("time", { datetime: message.created_at || null, title: fullTime(message.created_at), text: shortTime(message.created_at) }),
     );
     const bubble = el(

@@ -1,7 +1,7 @@
 // DOM helpers of the agent workspace. Text from the server (names, messages, URLs) only ever enters
 // the page through textContent and element attributes set here — never as HTML.
 
-const root = document.getElementById("workspace");
+const root = document.getElementById("workspace") || document.querySelector("[data-module-root]");
 const strings = (() => {
   try {
     return JSON.parse(root ? root.dataset.strings || "{}" : "{}");

@@ -21,6 +21,21 @@ export function previewText(message) {
   return message.private ? t("ws.preview.note", { text: body }) : body;
 }
 
+/** Waiting in a queue, VIP and a raised priority, as badges. */
+function routingBadges(conversation) {
+  const badges = [];
+  if (conversation.queued_at && conversation.assignee_id == null) {
+    badges.push(el("span", { class: "badge ws-waiting-badge", text: t("rt.ws.waiting") }));
+  }
+  if (conversation.contact_vip_level > 0) {
+    badges.push(el("span", { class: "badge ws-vip-badge", text: t("rt.ws.vip", { n: conversation.contact_vip_level }) }));
+  }
+  if (conversation.priority === "high" || conversation.priority === "urgent") {
+    badges.push(el("span", { class: "badge ws-priority-" + conversation.priority, text: t("rt.priority." + conversation.priority) }));
+  }
+  return badges;
+}
+
 function activity(conversation) {
   return Date.parse(conversation.last_message_at || conversation.updated_at || conversation.created_at || 0) || 0;
 }
@@ -236,6 +251,7 @@ export class ConversationList {
         conversation.bot === "answering"
           ? el("span", { class: "badge ws-bot-badge", title: t("assist.bot.badge_title"), text: t("assist.bot.badge") })
           : null,
+        routingBadges(conversation),
         el("time", { class: "ws-item-time", datetime: when || null, text: shortTime(when) }),
       ),
       el(

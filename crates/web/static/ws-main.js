@@ -9,15 +9,17 @@ import { $, el, page, t } from "./ws-dom.js";
 import { installShortcuts } from "./ws-keys.js";
 import { ConversationList, contactName, previewText } from "./ws-list.js";
 import { Notifier } from "./ws-notify.js";
+import { OfferCards } from "./ws-offer.js";
+import { PresenceControl } from "./ws-presence.js";
 import { QuickReplies } from "./ws-quick.js";
 import { RealtimeSocket } from "./ws-socket.js";
 import { SuggestionsPanel } from "./ws-suggest.js";
+import { TransferDialog } from "./ws-transfer.js";
 
 /** The list is reloaded this often as a safety net, or much more often when the server cannot push it. */
 const LIST_REFRESH_MS = 60000;
 const LIST_POLL_MS = 10000;
 const CONTACT_KEY = "sb.workspace.contact";
-const PRESENCE_KEY = "sb.workspace.presence";
 const root = page.root;
 
 const state = {
@@ -76,6 +78,32 @@ const composer = new Composer({
   switched: () => quick.close(),
 });
 const contact = new ContactPanel({ open: (id) => openConversation(id, true) });
+const presence = new PresenceControl(socket);
+const offers = new OfferCards({
+  open: (id) => openConversation(id, true),
+  alert: (title, body, tag, onClick) => notifier.alert(title, body, tag, onClick),
+});
+new TransferDialog({
+  conversationId: () => panel.id,
+  done: (conversation) => {
+    list.applyConversation(conversation, false);
+    if (leftMe(conversation)) closeOpen();
+    else if (conversation && String(conversation.id) === panel.id) panel.update(conversation);
+  },
+});
+
+/** An agent who sees only their own conversations loses one given to someone else (a transfer). */
+function leftMe(conversation) {
+  return !page.canAssign && conversation && conversation.assignee_id != null && String(conversation.assignee_id) !== page.userId;
+}
+
+function closeOpen() {
+  panel.close();
+  contact.clear();
+  list.setOpen(null);
+  root.dataset.pane = "list";
+  window.history.replaceState({}, "", address(null));
+}
 const suggestions = new SuggestionsPanel({ use: (text) => composer.insert(text) });
 
 function viewing(conversationId) {
@@ -86,15 +114,10 @@ function subscribeInbox() {
   state.inboxRef = socket.send({ type: "subscribe", conversations: [], inbox: { view: list.view } });
 }
 
-/** The agent's availability (online, busy, away), remembered in this browser and said after each hello. */
-function sendPresence() {
-  const chosen = $("ws-presence").value;
-  if (chosen !== "online") socket.notify({ type: "presence", state: chosen });
-}
-
 function welcomed() {
   subscribeInbox();
-  sendPresence();
+  presence.load();
+  offers.load();
   if (panel.id) panel.hooks.subscribe(panel.id, panel.contiguous);
   outbox.resendAll();
   refreshList();
@@ -142,10 +165,13 @@ function received(frame) {
     }
     case "conversation.created":
       list.applyConversation(frame.conversation, true);
+      offers.apply(frame.conversation);
       break;
     case "conversation.updated":
       list.applyConversation(frame.conversation, false);
-      if (id === panel.id) panel.update(frame.conversation);
+      offers.apply(frame.conversation);
+      if (id === panel.id && leftMe(frame.conversation)) closeOpen();
+      else if (id === panel.id) panel.update(frame.conversation);
       break;
     case "conversation.read":
       if (id === panel.id && frame.by === "customer") panel.setCustomerRead(frame.seq);
@@ -162,6 +188,7 @@ function received(frame) {
       break;
     case "presence.updated":
       if (frame.user_id != null) state.presence.set(String(frame.user_id), frame.state);
+      presence.update(frame);
       renderAssignees();
       break;
   }
@@ -330,14 +357,6 @@ function install() {
     });
   }
   $("ws-back").addEventListener("click", backToList);
-  const presence = $("ws-presence");
-  presence.value = ["online", "busy", "away"].includes(window.localStorage.getItem(PRESENCE_KEY))
-    ? window.localStorage.getItem(PRESENCE_KEY)
-    : "online";
-  presence.addEventListener("change", () => {
-    window.localStorage.setItem(PRESENCE_KEY, presence.value);
-    socket.notify({ type: "presence", state: presence.value });
-  });
   const collapsed = window.localStorage.getItem(CONTACT_KEY) === "collapsed";
   root.classList.toggle("contact-collapsed", collapsed);
   $("ws-contact-toggle").setAttribute("aria-expanded", String(!collapsed));

@@ -9,10 +9,12 @@ const MAX_BACKOFF_MS = 30000;
 export class RealtimeSocket {
   /**
    * handlers: `onWelcome(welcome)`, `onFrame(frame)`, `onState(state)` with state one of
-   * `connecting`, `open`, `offline`, `signed_out`.
+   * `connecting`, `open`, `offline`, `signed_out`. options: `presence: false` for a page that must
+   * not make the user available (a monitoring screen).
    */
-  constructor(handlers) {
+  constructor(handlers, options) {
     this.handlers = handlers;
+    this.options = options || {};
     this.socket = null;
     this.ready = false;
     this.attempt = 0;
@@ -52,7 +54,9 @@ export class RealtimeSocket {
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.lastHeard = Date.now();
-      this.raw({ type: "hello", ref: "hello", auth: { kind: "session" } });
+      const hello = { type: "hello", ref: "hello", auth: { kind: "session" } };
+      if (this.options.presence === false) hello.presence = false;
+      this.raw(hello);
     });
     socket.addEventListener("message", (event) => {
       if (socket !== this.socket) return;

@@ -15,5 +15,6 @@ mod kb_search;
 mod permissions;
 mod realtime;
 mod routing;
+mod routing_live;
 pub mod support;
 mod widget;

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(t: &TestApp, caller: &Caller) -> Socket {
+pub async fn connect(t: &TestApp, caller: &Caller) -> Socket {
     let url = format!("{}/ws", t.base.replace("http://", "ws://"));
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("connect");
     send(&mut socket, json!({ "type": "hello", "ref": "h", "auth": { "kind": "token", "token": caller.token } })).await;

@@ -11,7 +11,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Opens the workspace as `role` of `slug` would (a signed-in session): the agent is present, so
 /// routing may give them conversations.
-async fn open_workspace(t: &TestApp, slug: &str, role: &str) -> Socket {
+pub async fn open_workspace(t: &TestApp, slug: &str, role: &str) -> Socket {
+    open_session(t, slug, role, json!({ "type": "hello", "ref": "h", "auth": { "kind": "session" } })).await
+}
+
+/// A signed-in session's socket that said `hello`, answered `welcome`.
+pub async fn open_session(t: &TestApp, slug: &str, role: &str, hello: Value) -> Socket {
     let attempt = SignIn {
         account: slug.into(),
         email: format!("{role}@{slug}.test"),
@@ -25,13 +30,13 @@ async fn open_workspace(t: &TestApp, slug: &str, role: &str) -> Socket {
     let cookie = format!("{}={}", switchboard_web::SESSION_COOKIE, signed_in.session_secret);
     request.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
-    send(&mut socket, json!({ "type": "hello", "ref": "h", "auth": { "kind": "session" } })).await;
+    send(&mut socket, hello).await;
     let welcome = next(&mut socket).await;
     assert_eq!(welcome["type"], "welcome", "{welcome}");
     socket
 }
 
-async fn team(t: &TestApp, admin: &Caller, name: &str, members: &[&Caller]) -> String {
+pub async fn team(t: &TestApp, admin: &Caller, name: &str, members: &[&Caller]) -> String {
     let ids: Vec<&str> = members.iter().map(|m| m.user_id.as_str()).collect();
     let (status, team) = t.post(admin, "/api/v1/teams", json!({ "name": name, "member_ids": ids })).await;
     assert_eq!(status, 201, "{team}");
@@ -39,7 +44,7 @@ async fn team(t: &TestApp, admin: &Caller, name: &str, members: &[&Caller]) -> S
 }
 
 /// A new conversation from `email` on `channel`; its id.
-async fn arrive(t: &TestApp, admin: &Caller, channel: &str, email: &str) -> String {
+pub async fn arrive(t: &TestApp, admin: &Caller, channel: &str, email: &str) -> String {
     let body = json!({ "channel_id": channel, "contact": { "name": email, "email": email }, "message": "在吗？" });
     let (status, created) = t.post(admin, "/api/v1/conversations", body).await;
     assert_eq!(status, 201, "{created}");
@@ -47,7 +52,7 @@ async fn arrive(t: &TestApp, admin: &Caller, channel: &str, email: &str) -> Stri
 }
 
 /// Waits (up to ten seconds) until the conversation satisfies `done`; returns it.
-async fn wait_for(t: &TestApp, caller: &Caller, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_for(t: &TestApp, caller: &Caller, id: &str, done: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
     for _ in 0..200 {
         let (_, conversation) = t.get(caller, &format!("/api/v1/conversations/{id}")).await;

@@ -23,14 +23,14 @@ const HOSTILE: &str = "<img src=x onerror=alert(1)><script>alert(2)</script> 我
 const FAQ_ANSWER: &str = "订单一般 3 天内送达，超过 5 天请联系我们查询物流。";
 
 /// The customer's side and the admin's set-up, over the REST API with a token.
-struct Api {
-    http: reqwest::Client,
-    server: String,
-    token: String,
+pub struct Api {
+    pub http: reqwest::Client,
+    pub server: String,
+    pub token: String,
 }
 
 impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let mut request =
             self.http.request(method.clone(), format!("{}/api/v1{path}", self.server)).bearer_auth(&self.token);
         if let Some(body) = body {
@@ -49,16 +49,16 @@ impl Api {
         self.http.get(url).bearer_auth(&self.token).send().await.map(|a| a.status().as_u16()).unwrap_or(0)
     }
 
-    async fn get(&self, path: &str) -> Value {
+    pub async fn get(&self, path: &str) -> Value {
         self.call(reqwest::Method::GET, path, None).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Value {
+    pub async fn post(&self, path: &str, body: Value) -> Value {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
     /// The messages of a conversation, waiting until `ready` holds for them.
-    async fn messages_until(&self, id: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    pub async fn messages_until(&self, id: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let deadline = std::time::Instant::now() + WAIT;
         loop {
             let all = self.get(&format!("/conversations/{id}/messages")).await;
@@ -72,10 +72,10 @@ impl Api {
     }
 }
 
-/// An account with an admin (whose token plays the customer's platform), an agent in a team, and
-/// an `api` channel.
-async fn prepare(server: &Server) -> (Api, String, String) {
-    std::fs::write(server.dir.join("pw"), PASSWORD).expect("a password file");
+/// The account `acme` with its admin `admin@acme.test`, on the server's database; every password of
+/// the test is `password` (in the file `pw`). Returns the admin's API token.
+pub fn create_account(server: &Server, password: &str) -> String {
+    std::fs::write(server.dir.join("pw"), password).expect("a password file");
     server.cli(&[
         "account",
         "create",
@@ -90,21 +90,20 @@ async fn prepare(server: &Server) -> (Api, String, String) {
         "--password-file",
         "pw",
     ]);
-    server.cli(&[
-        "user",
-        "create",
-        "--account",
-        "acme",
-        "--email",
-        AGENT_EMAIL,
-        "--name",
-        "Alex Agent",
-        "--role",
-        "agent",
-        "--password-file",
-        "pw",
-    ]);
-    let token = server.cli(&["token", "create", "--account", "acme", "--email", "admin@acme.test", "--name", "e2e"]);
+    server.cli(&["token", "create", "--account", "acme", "--email", "admin@acme.test", "--name", "e2e"])
+}
+
+/// A user of `acme` with a built-in role and the account's test password.
+pub fn create_user(server: &Server, email: &str, name: &str, role: &str) {
+    let args = ["user", "create", "--account", "acme", "--email", email, "--name", name, "--role", role];
+    server.cli(&[&args[..], &["--password-file", "pw"]].concat());
+}
+
+/// An account with an admin (whose token plays the customer's platform), an agent in a team, and
+/// an `api` channel.
+async fn prepare(server: &Server) -> (Api, String, String) {
+    let token = create_account(server, PASSWORD);
+    create_user(server, AGENT_EMAIL, "Alex Agent", "agent");
     let api = Api { http: reqwest::Client::new(), server: server.base.clone(), token };
     let users = api.get("/users?limit=200").await;
     let agent_id = users["data"]
@@ -113,6 +112,10 @@ async fn prepare(server: &Server) -> (Api, String, String) {
         .map(|u| u["id"].as_str().unwrap_or_default().to_string())
         .expect("the agent is listed");
     let team = api.post("/teams", json!({ "name": "Support", "member_ids": [agent_id] })).await;
+    // The agent takes conversations by hand here: routing gives them none (capacity 0), so new ones wait
+    // in the team's queue, unassigned.
+    let capacity = format!("/routing/agents/{agent_id}/capacity");
+    api.call(reqwest::Method::PUT, &capacity, Some(json!({ "capacity": 0 }))).await;
     let channel = api.post("/channels", json!({ "name": "Shop app", "kind": "api" })).await;
     let team_id = team["id"].as_str().expect("a team id").to_string();
     let channel_id = channel["id"].as_str().expect("a channel id").to_string();
@@ -222,6 +225,7 @@ pub async fn agent_answers_a_new_conversation_live(server: &Server) {
     let id = customer_writes(&api, &channel_id, &team_id, "王小明 <b>VIP</b>", HOSTILE).await;
     let item = format!("#conv-{id}");
     agent.wait_for(&item, WAIT).await;
+    agent.wait_for(&format!("{item} .ws-waiting-badge"), WAIT).await;
     agent.wait_for_text("alert(2)", WAIT).await;
     assert!(agent.text(&format!("{item} .ws-item-preview")).await.contains("<script>alert(2)</script>"));
     shot(&agent, "31-workspace-arrived").await;

@@ -31,6 +31,8 @@ pub struct AgentPresence {
     /// Open conversations assigned plus offers awaiting an answer.
     pub load: u32,
     pub capacity: u32,
+    /// The agent's own limit (None: the account's default applies).
+    pub own_capacity: Option<u32>,
 }
 
 /// Time one agent spent in each state on a day.
@@ -237,6 +239,7 @@ pub(crate) async fn agent_presence(
             user_id: s.user_id,
             load: loads.get(&s.user_id).copied().unwrap_or(0),
             capacity: agent_capacity(&s, &settings),
+            own_capacity: s.capacity,
             name: s.name,
             state: s.state,
             chosen: s.chosen,

@@ -198,9 +198,10 @@ pub async fn update_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
 
 const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
      customer_read_seq, agent_read_seq, page_url, page_title, locale, prechat, bot, queued_at, offered_to, \
-     created_at, updated_at, last_message_at, first_response_at, resolved_at, \
+     offer_expires_at, created_at, updated_at, last_message_at, first_response_at, resolved_at, \
      (SELECT name FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_name, \
      (SELECT verified FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_verified, \
+     (SELECT vip_level FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_vip_level, \
      (SELECT name FROM users WHERE users.id = conversations.assignee_id) AS assignee_name, \
      (SELECT text FROM messages WHERE messages.conversation_id = conversations.id \
       AND messages.seq = conversations.last_seq) AS last_message FROM conversations";
@@ -230,6 +231,9 @@ fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
         bot: bot_mode(&get::<String>(row, "bot")?),
         queued_at: opt_time(row, "queued_at")?,
         offered_to: get::<Option<i64>>(row, "offered_to")?.map(UserId::from_i64),
+        offer_expires_at: opt_time(row, "offer_expires_at")?,
+        contact_vip_level: u8::try_from(get::<Option<i64>>(row, "contact_vip_level")?.unwrap_or(0).clamp(0, 9))
+            .unwrap_or(0),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
         last_message_at: opt_time(row, "last_message_at")?,

@@ -6,7 +6,7 @@
 //! `.remove`; `pf_count` says how many rows the form had. Blank and removed rows are left out of the
 //! settings, so a settings index and a form row can differ: `Parsed::prechat_rows` maps one to the other.
 
-use super::forms::{Check, FormData, FormView, Opt, message};
+use super::forms::{Check, FormData, FormView, Opt, indexed, message};
 use crate::i18n::Tr;
 use switchboard_domain::FieldErrors;
 use switchboard_domain::TeamId;
@@ -252,13 +252,6 @@ impl Parsed {
         }
         (field.to_string(), channel_message(t, text))
     }
-}
-
-/// `name[3].rest` → (3, ".rest").
-fn indexed<'a>(field: &'a str, name: &str) -> Option<(usize, &'a str)> {
-    let rest = field.strip_prefix(name)?.strip_prefix('[')?;
-    let (index, rest) = rest.split_once(']')?;
-    Some((index.parse().ok()?, rest))
 }
 
 /// A widget settings message in the page's language (the domain speaks English).

@@ -175,6 +175,7 @@ const ICON_TICKET: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d
 const ICON_BOOK: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 5a2 2 0 0 1 2-2h13v16H6a2 2 0 0 0-2 2z"/><path d="M4 19V5"/></svg>"#;
 const ICON_PEOPLE: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M16 4.5a3.5 3.5 0 0 1 0 7M18 14a6.5 6.5 0 0 1 3.5 6"/></svg>"#;
 const ICON_CHART: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 20V4M4 20h16"/><path d="M8 16v-5M12 16V8M16 16v-8"/></svg>"#;
+const ICON_QUEUE: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 6h10M4 12h16M4 18h7"/><circle cx="18" cy="6" r="2"/><circle cx="15" cy="18" r="2"/></svg>"#;
 const ICON_GEAR: &str = r#"<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="3"/><path d="M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1L7 17M17 7l2.1-2.1"/></svg>"#;
 
 impl Ctx {
@@ -204,11 +205,21 @@ impl Ctx {
             ("/settings", t.t("nav.settings"), ICON_GEAR, "settings"),
         ];
         let nav = if self.signed_in() {
-            items
+            let mut nav: Vec<NavItem> = items
                 .into_iter()
                 .filter(|(_, _, _, id)| *id != "kb" || self.can(Permission::KbRead))
                 .map(|(href, label, icon, id)| NavItem { href, label, icon, active: id == section })
-                .collect()
+                .collect();
+            if self.can(Permission::RoutingMonitor) || self.can(Permission::RoutingManage) {
+                let board = NavItem {
+                    href: "/routing/board",
+                    label: t.t("rt.nav"),
+                    icon: ICON_QUEUE,
+                    active: section == "routing",
+                };
+                nav.insert(nav.len() - 1, board);
+            }
+            nav
         } else {
             Vec::new()
         };

@@ -144,6 +144,13 @@ pub fn field_errors(error: AppError) -> Result<FieldErrors, AppError> {
     }
 }
 
+/// `name[3].rest` → (3, ".rest").
+pub fn indexed<'a>(field: &'a str, name: &str) -> Option<(usize, &'a str)> {
+    let rest = field.strip_prefix(name)?.strip_prefix('[')?;
+    let (index, rest) = rest.split_once(']')?;
+    Some((index.parse().ok()?, rest))
+}
+
 /// Whole minutes (rounded up) in a number of seconds, at least 1.
 pub fn minutes(seconds: i64) -> i64 {
     ((seconds + 59) / 60).max(1)

@@ -159,6 +159,7 @@ pub async fn settings(Signed { c, actor }: Signed) -> Response {
     add(actor.can(Permission::UsersRead), "/settings/users", t.t("settings.users"), t.t("settings.users_text"));
     add(actor.can(Permission::TeamsRead), "/settings/teams", t.t("settings.teams"), t.t("settings.teams_text"));
     add(actor.can(Permission::ChannelsRead), "/settings/channels", t.t("ch.title"), t.t("ch.hub_text"));
+    add(actor.can(Permission::RoutingManage), "/settings/routing", t.t("rt.title"), t.t("rt.hub_text"));
     add(actor.can(Permission::RolesRead), "/settings/roles", t.t("settings.roles"), t.t("settings.roles_text"));
     add(
         actor.can(Permission::TokensCreate) || actor.can(Permission::TokensManage),

@@ -21,6 +21,12 @@ mod kb_import;
 mod kb_versions;
 mod profile;
 mod roles;
+mod routing;
+mod routing_board;
+mod routing_queues;
+mod routing_rule_form;
+mod routing_rules;
+mod routing_settings;
 mod session;
 mod setup;
 mod teams;
@@ -83,6 +89,19 @@ pub fn router() -> Router<WebState> {
         .route("/settings/bot/unanswered", get(bot_unanswered::list))
         .route("/settings/bot/unanswered/{id}/dismiss", post(bot_unanswered::dismiss))
         .route("/settings/bot/unanswered/{id}/faq", get(bot_unanswered::faq_form).post(bot_unanswered::add_to_faq))
+        .route("/settings/routing", get(routing_settings::page).post(routing_settings::save))
+        .route("/settings/routing/rules", get(routing_rules::list).post(routing_rules::create))
+        .route("/settings/routing/rules/new", get(routing_rules::new_form))
+        .route("/settings/routing/rules/test", post(routing_rules::test))
+        .route("/settings/routing/rules/{id}", get(routing_rules::edit_form).post(routing_rules::update))
+        .route("/settings/routing/rules/{id}/move", post(routing_rules::move_rule))
+        .route("/settings/routing/rules/{id}/toggle", post(routing_rules::toggle))
+        .route("/settings/routing/rules/{id}/delete", get(routing_rules::confirm_delete).post(routing_rules::delete))
+        .route("/settings/routing/teams", get(routing_queues::teams))
+        .route("/settings/routing/teams/{id}", post(routing_queues::save_team))
+        .route("/settings/routing/agents", get(routing_queues::agents))
+        .route("/settings/routing/agents/{id}", post(routing_queues::save_capacity))
+        .route("/routing/board", get(routing_board::page))
         .merge(kb_router())
 }
 

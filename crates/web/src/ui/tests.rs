@@ -151,6 +151,7 @@ mod bot_unanswered;
 mod channels;
 mod help_center;
 mod kb_admin;
+mod routing;
 
 on_both_backends!(
     setup_admin_pages_and_an_agent_in_chinese,

@@ -95,11 +95,13 @@ pub async fn page(Signed { c, actor }: Signed, Query(query): Query<WorkspaceQuer
 }
 
 /// The strings the scripts translate: the workspace's (`ws.*`), the assistance's (`assist.*`) and
-/// the bot feedback's (`botfb.ws.*`).
+/// the bot feedback's (`botfb.ws.*`) and routing's (`rt.ws.*`, `rt.priority.*`).
 fn script_strings(t: Tr) -> std::collections::BTreeMap<&'static str, &'static str> {
     let mut strings = t.prefixed("ws.");
     strings.extend(t.prefixed("assist."));
     strings.extend(t.prefixed("botfb.ws."));
+    strings.extend(t.prefixed("rt.ws."));
+    strings.extend(t.prefixed("rt.priority."));
     strings
 }
 
@@ -148,7 +150,7 @@ mod tests {
             for piece in text.split("t(\"").skip(1) {
                 // Keys built from values (`"ws.status." + status`) are families, checked below.
                 let key = piece.split('"').next().filter(|k| {
-                    (k.starts_with("ws.") || k.starts_with("assist.") || k.starts_with("botfb.ws."))
+                    ["ws.", "assist.", "botfb.ws.", "rt.ws.", "rt.priority."].iter().any(|p| k.starts_with(p))
                         && !k.ends_with('.')
                 });
                 if let Some(key) = key {
@@ -157,7 +159,7 @@ mod tests {
             }
         }
         assert!(keys.len() > 40, "the scripts' keys were found: {}", keys.len());
-        let families: [(&str, &[&str]); 5] = [
+        let families: [(&str, &[&str]); 6] = [
             ("ws.status.", &STATUSES),
             ("assist.quick.scope.", &["personal", "team", "account"]),
             (
@@ -166,6 +168,7 @@ mod tests {
             ),
             ("ws.channel.", &["api", "web_widget"]),
             ("ws.presence.", &["online", "busy", "away", "offline"]),
+            ("rt.priority.", &["low", "normal", "high", "urgent"]),
         ];
         for (prefix, values) in families {
             keys.extend(values.iter().map(|v| ("(family)".to_string(), format!("{prefix}{v}"))));

@@ -128,15 +128,20 @@ impl Connection {
                     }
                     Who::User(actor) => {
                         let was = self.in_view.get(&id).copied().unwrap_or(false);
-                        let now = match self.inbox {
-                            Some(view) => in_view(
-                                actor,
-                                view,
-                                id_of::<UserId>(payload.get("assignee_id")),
-                                id_of::<TeamId>(payload.get("team_id")),
-                            ),
-                            None => false,
-                        };
+                        // An offer to this agent reaches them whatever view they are in.
+                        let offered = self.inbox.is_some()
+                            && actor.user_id().is_some()
+                            && id_of::<UserId>(payload.get("offered_to")) == actor.user_id();
+                        let now = offered
+                            || match self.inbox {
+                                Some(view) => in_view(
+                                    actor,
+                                    view,
+                                    id_of::<UserId>(payload.get("assignee_id")),
+                                    id_of::<TeamId>(payload.get("team_id")),
+                                ),
+                                None => false,
+                            };
                         if self.inbox.is_some() {
                             self.remember_in_view(id, now);
                         }
@@ -182,7 +187,9 @@ impl Connection {
                     return true;
                 }
                 let frame = serde_json::json!({"type": "event", "topic": "presence.updated",
-                    "user_id": payload.get("user_id"), "name": payload.get("name"), "state": payload.get("state")});
+                    "user_id": payload.get("user_id"), "name": payload.get("name"), "state": payload.get("state"),
+                    "since": payload.get("since"), "auto_away": payload.get("auto_away"),
+                    "load": payload.get("load"), "capacity": payload.get("capacity")});
                 self.send_json(&frame).await
             }
             _ => true,

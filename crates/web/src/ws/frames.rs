@@ -17,6 +17,8 @@ pub enum ClientFrame {
         /// With a token: this connection is an agent's console, so its user is present for routing
         /// (a signed-in workspace always is; integrations are not).
         agent: Option<bool>,
+        /// `false`: this connection does not make the user present (a monitoring screen).
+        presence: Option<bool>,
     },
     Send {
         r#ref: Option<String>,
@@ -55,6 +57,10 @@ pub enum ClientFrame {
         r#ref: Option<String>,
         message_id: switchboard_domain::MessageId,
         rating: Option<String>,
+    },
+    /// The user is working (keys, pointer): keeps them from becoming away for inactivity.
+    Activity {
+        r#ref: Option<String>,
     },
     Ping {
         t: Option<i64>,
@@ -132,7 +138,7 @@ pub enum ServerFrame<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         inbox: Option<&'a str>,
     },
-    /// An answer to `read`, `presence` or `rate`.
+    /// An answer to `read`, `presence`, `rate` or `activity`.
     Ok {
         r#ref: Option<&'a str>,
     },

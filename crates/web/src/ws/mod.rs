@@ -148,6 +148,8 @@ struct Connection {
     last_heard: Instant,
     /// The user counts as present for routing (a workspace, or a console that said `agent: true`).
     agent_console: bool,
+    /// Whether this connection makes its user present (the hello's `presence`, default true).
+    presence: bool,
 }
 
 fn close(code: u16, reason: &'static str) -> WsMessage {
@@ -189,11 +191,13 @@ impl Connection {
             sends: VecDeque::new(),
             last_heard: Instant::now(),
             agent_console: false,
+            presence: true,
         };
         if connection.hello(session_actor, &client, &origin).await {
             let workspace = match &connection.who {
                 Some(Who::User(actor))
-                    if matches!(actor.principal, Principal::User { .. }) || connection.agent_console =>
+                    if connection.presence
+                        && (matches!(actor.principal, Principal::User { .. }) || connection.agent_console) =>
                 {
                     Some(actor.clone())
                 }
@@ -272,8 +276,9 @@ impl Connection {
                 }
             };
             let (r#ref, auth, locale, page) = match serde_json::from_str::<ClientFrame>(&incoming) {
-                Ok(ClientFrame::Hello { r#ref, auth, locale, page, agent }) => {
+                Ok(ClientFrame::Hello { r#ref, auth, locale, page, agent, presence }) => {
                     self.agent_console = agent == Some(true);
+                    self.presence = presence.unwrap_or(true);
                     (r#ref, auth, locale, page)
                 }
                 _ => {

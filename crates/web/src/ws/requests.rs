@@ -1,4 +1,4 @@
-//! What a client asks over the socket: subscribe, send, typing, read, presence, rate.
+//! What a client asks over the socket: subscribe, send, typing, read, presence, rate, activity.
 
 use super::frames::*;
 use super::{Connection, InboxView, SENDS_PER_10S, Who};
@@ -61,6 +61,15 @@ impl Connection {
                 }
                 let input = switchboard_domain::bot_feedback::RateInput { rating };
                 match self.state.app.visitor_rate(&visitor, message_id, &input).await {
+                    Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
+                    Err(error) => self.app_error(r#ref.as_deref(), &error).await,
+                }
+            }
+            ClientFrame::Activity { r#ref } => {
+                let Some(Who::User(actor)) = self.who.clone() else {
+                    return self.error(r#ref.as_deref(), "forbidden", "only users have a presence".into(), None).await;
+                };
+                match self.state.app.presence_activity(&actor).await {
                     Ok(_) => self.send(&ServerFrame::Ok { r#ref: r#ref.as_deref() }).await,
                     Err(error) => self.app_error(r#ref.as_deref(), &error).await,
                 }
