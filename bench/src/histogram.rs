@@ -63,7 +63,6 @@ impl Histogram {
         self.max_us = self.max_us.max(other.max_us);
     }
 
-    #[cfg(test)]
     pub fn count(&self) -> u64 {
         self.total
     }

@@ -5,6 +5,7 @@ mod chat;
 mod histogram;
 mod http_load;
 mod report;
+mod search;
 mod startup;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,9 @@ enum Command {
     /// Customer and agent WebSocket connections: delivery latency, lost and duplicated messages,
     /// durable message rate, memory per connection (`--mode idle`: connections only).
     Chat(chat::ChatArgs),
+    /// Fill a database with N generated messages (mixed Chinese/English) and KB articles, then time
+    /// message search (agent, supervisor, admin) and knowledge-base search.
+    Search(search::SearchArgs),
 }
 
 #[tokio::main]
@@ -33,5 +37,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Http(args) => http_load::run(args).await,
         Command::Startup(args) => startup::run(args).await,
         Command::Chat(args) => chat::run(args).await,
+        Command::Search(args) => search::run(args).await,
     }
 }

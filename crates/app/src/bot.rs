@@ -188,7 +188,7 @@ impl App {
             client_id: None,
             created_at: at,
         };
-        inbox::insert_message(&mut tx, account, &message).await?;
+        inbox::insert_message(&mut tx, account, &message, &switchboard_text::tokenize(&message.text)).await?;
         let mode = if hand_over { HANDED_OVER } else { ANSWERING };
         let saved = serde_json::json!({ "mode": mode, "state": state });
         inbox::set_bot_state(&mut tx, account, id, &saved).await?;

@@ -21,6 +21,7 @@ mod kb_csv;
 mod kb_faqs;
 mod kb_import;
 mod kb_search;
+mod message_search;
 mod page;
 mod passwords;
 mod presence;
@@ -44,6 +45,7 @@ pub use help_center::{
 };
 pub use kb_import::{FaqExport, FaqFormat};
 pub use kb_search::KbSearch;
+pub use message_search::{MESSAGE_CANDIDATE_CAP, MessageSearch, required_tokens};
 pub use page::{Page, PageRequest};
 pub use presence::{PRESENCE_STATES, PresenceEntry};
 pub use switchboard_store::repo::kb_articles::ArticleFilter;
@@ -113,6 +115,7 @@ pub struct App {
     bots: Arc<
         std::sync::Mutex<std::collections::HashMap<switchboard_domain::AccountId, Arc<switchboard_text::bot::FaqBot>>>,
     >,
+    message_counts: Arc<message_search::MessageCounts>,
 }
 
 impl App {
@@ -125,6 +128,7 @@ impl App {
             hub: Arc::new(events::HubHandle::new()),
             file_key: Arc::new(tokio::sync::OnceCell::new()),
             bots: Default::default(),
+            message_counts: Default::default(),
         }
     }
     pub fn db(&self) -> &Db {

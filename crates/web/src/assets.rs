@@ -77,6 +77,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("ws-keys.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-keys.js")),
     ("ws-quick.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-quick.js")),
     ("ws-suggest.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-suggest.js")),
+    ("ws-search.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-search.js")),
 ];
 
 pub fn router() -> Router<WebState> {

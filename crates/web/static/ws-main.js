@@ -11,6 +11,7 @@ import { ConversationList, contactName, previewText } from "./ws-list.js";
 import { Notifier } from "./ws-notify.js";
 import { QuickReplies } from "./ws-quick.js";
 import { RealtimeSocket } from "./ws-socket.js";
+import { MessageSearch } from "./ws-search.js";
 import { SuggestionsPanel } from "./ws-suggest.js";
 
 /** The list is reloaded this often as a safety net, or much more often when the server cannot push it. */
@@ -77,6 +78,8 @@ const composer = new Composer({
 });
 const contact = new ContactPanel({ open: (id) => openConversation(id, true) });
 const suggestions = new SuggestionsPanel({ use: (text) => composer.insert(text) });
+// Kept by the module: its form and results work from their own listeners.
+new MessageSearch({ open: (id) => openConversation(id, true) });
 
 function viewing(conversationId) {
   return String(conversationId) === panel.id && document.visibilityState === "visible";

@@ -10,6 +10,7 @@ mod events;
 mod isolation;
 mod kb;
 mod kb_search;
+mod message_search;
 mod permissions;
 mod realtime;
 pub mod support;

@@ -41,7 +41,7 @@ async fn next_bot_message(socket: &mut Socket) -> Value {
     panic!("no bot message");
 }
 
-async fn visitor(t: &TestApp, key: &str, token: Option<&str>, identity: Option<Value>) -> (Socket, Value) {
+pub(crate) async fn visitor(t: &TestApp, key: &str, token: Option<&str>, identity: Option<Value>) -> (Socket, Value) {
     let mut socket = open(t, SHOP).await;
     let mut auth = json!({ "kind": "visitor", "channel": key, "visitor_token": token });
     if let Some(identity) = identity {
@@ -61,7 +61,7 @@ async fn agent(t: &TestApp, caller: &Caller) -> Socket {
 }
 
 /// A widget for shop.example.com with a pre-chat form; returns (channel id, public key, secret).
-async fn widget(t: &TestApp, admin: &Caller) -> (String, String, String) {
+pub(crate) async fn widget(t: &TestApp, admin: &Caller) -> (String, String, String) {
     let (status, channel) =
         t.post(admin, "/api/v1/channels", json!({ "name": "官网客服", "kind": "web_widget" })).await;
     assert_eq!(status, StatusCode::CREATED, "{channel}");

@@ -10,6 +10,7 @@ pub mod kb_articles;
 pub mod kb_categories;
 pub mod kb_faqs;
 pub mod kb_versions;
+pub mod message_search;
 pub mod outbox;
 pub mod quick_replies;
 pub mod roles;

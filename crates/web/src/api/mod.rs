@@ -11,6 +11,7 @@ mod kb;
 mod me;
 pub mod reference;
 mod roles;
+mod search;
 mod teams;
 mod tokens;
 mod users;
@@ -60,7 +61,8 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(channels::router())
             .merge(assist::router())
             .merge(contacts::router())
-            .merge(kb::router()),
+            .merge(kb::router())
+            .merge(search::router()),
     )
 }
 

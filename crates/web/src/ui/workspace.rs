@@ -94,10 +94,12 @@ pub async fn page(Signed { c, actor }: Signed, Query(query): Query<WorkspaceQuer
     Ok(c.render(StatusCode::OK, &page))
 }
 
-/// The strings the scripts translate: the workspace's (`ws.*`) and the assistance's (`assist.*`).
+/// The strings the scripts translate: the workspace's (`ws.*`), the assistance's (`assist.*`) and
+/// message search's (`msearch.*`).
 fn script_strings(t: Tr) -> std::collections::BTreeMap<&'static str, &'static str> {
     let mut strings = t.prefixed("ws.");
     strings.extend(t.prefixed("assist."));
+    strings.extend(t.prefixed("msearch."));
     strings
 }
 
@@ -148,7 +150,7 @@ mod tests {
                 let key = piece
                     .split('"')
                     .next()
-                    .filter(|k| (k.starts_with("ws.") || k.starts_with("assist.")) && !k.ends_with('.'));
+                    .filter(|k| ["ws.", "assist.", "msearch."].iter().any(|p| k.starts_with(p)) && !k.ends_with('.'));
                 if let Some(key) = key {
                     keys.push((name.clone(), key.to_string()));
                 }
