@@ -1,5 +1,5 @@
 //! Fills a database with accounts, teams, agents, contacts, conversations and messages, fast:
-//! multi-row INSERTs of 1,000 rows in transactions of 100,000 messages, the text tokenized by the
+//! multi-row INSERTs of 50 rows in transactions of 100,000 messages, the text tokenized by the
 //! app's own tokenizer on a second thread while the previous batch is written. People, teams and
 //! channels go through the app's services; the bulk rows are written with SQL, with ids made the
 //! way the app makes them (time-ordered; node numbers 1021–1023, which no server uses here).
@@ -15,7 +15,9 @@ use switchboard_store::Backend;
 
 const TEAMS: usize = 3;
 const AGENTS_PER_TEAM: usize = 3;
-const ROWS_PER_INSERT: usize = 1000;
+/// Rows per INSERT: sqlx binds SQLite parameters by name, which costs O(parameters²) per statement,
+/// so a few hundred parameters per statement is the sweet spot.
+const ROWS_PER_INSERT: usize = 50;
 const MESSAGES_PER_COMMIT: usize = 100_000;
 const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
 
@@ -185,7 +187,7 @@ fn produce(accounts: Vec<BenchAccount>, total: u64, seed: u64, out: tokio::sync:
         ]);
         written += length;
         j += 1;
-        if batch.messages.len() >= ROWS_PER_INSERT * 10 || written >= total {
+        if batch.messages.len() >= 10_000 || written >= total {
             let full = std::mem::replace(
                 &mut batch,
                 Batch { contacts: Vec::new(), conversations: Vec::new(), messages: Vec::new() },

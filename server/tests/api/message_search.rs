@@ -79,17 +79,17 @@ async fn ranks_messages_with_snippets_in_every_language(t: TestApp) {
     assert!(hit["score"].as_f64().unwrap() > 0.0);
     assert_eq!(hit["conversation"]["contact_name"], "王小明");
     // Every word must be in the message: 申请退款 finds the request (申请…退款 in another order too).
-    assert_eq!(ids(&search(&t, admin, &q("申请退款")).await), [refund.clone()]);
+    assert_eq!(ids(&search(&t, admin, &q("申请退款")).await), [refund.as_str()]);
     // English, case-insensitive; a letters-and-digits word finds its parts.
     let page = search(&t, admin, &q("REFUND")).await;
-    assert_eq!(ids(&page), [iphone.clone()]);
+    assert_eq!(ids(&page), [iphone.as_str()]);
     assert!(page["data"][0]["matches"][0]["snippet"].as_str().unwrap().contains("<mark>refund</mark>"), "{page}");
-    assert_eq!(ids(&search(&t, admin, &q("iPhone15")).await), [iphone.clone()]);
+    assert_eq!(ids(&search(&t, admin, &q("iPhone15")).await), [iphone.as_str()]);
     // Mixed Chinese and English.
-    assert_eq!(ids(&search(&t, admin, &q("iPhone退款")).await), [screen.clone()]);
-    assert_eq!(ids(&search(&t, admin, &q("order shipped")).await), [shipping.clone()]);
+    assert_eq!(ids(&search(&t, admin, &q("iPhone退款")).await), [screen.as_str()]);
+    assert_eq!(ids(&search(&t, admin, &q("order shipped")).await), [shipping.as_str()]);
     // Order numbers are words too.
-    assert_eq!(ids(&search(&t, admin, &q("20240618001")).await), [refund.clone()]);
+    assert_eq!(ids(&search(&t, admin, &q("20240618001")).await), [refund.as_str()]);
     assert!(ids(&search(&t, admin, &q("发票")).await).is_empty());
 
     // Equal scores: the newer conversation first.
@@ -98,16 +98,16 @@ async fn ranks_messages_with_snippets_in_every_language(t: TestApp) {
     assert_eq!(ids(&search(&t, admin, &q("杂音")).await), [newer.clone(), older.clone()]);
     // Pages: one at a time, the cursor continues.
     let first = search(&t, admin, &format!("{}&limit=1", q("杂音"))).await;
-    assert_eq!(ids(&first), [newer.clone()]);
+    assert_eq!(ids(&first), [newer.as_str()]);
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = search(&t, admin, &format!("{}&limit=1&cursor={cursor}", q("杂音"))).await;
-    assert_eq!(ids(&second), [older.clone()]);
+    assert_eq!(ids(&second), [older.as_str()]);
     assert!(second["next_cursor"].is_null());
 
     // Filters: status, channel, time.
     t.post(admin, &format!("/api/v1/conversations/{older}/resolve"), json!({})).await;
-    assert_eq!(ids(&search(&t, admin, &format!("{}&status=resolved", q("杂音"))).await), [older.clone()]);
-    assert_eq!(ids(&search(&t, admin, &format!("{}&status=open", q("杂音"))).await), [newer.clone()]);
+    assert_eq!(ids(&search(&t, admin, &format!("{}&status=resolved", q("杂音"))).await), [older.as_str()]);
+    assert_eq!(ids(&search(&t, admin, &format!("{}&status=open", q("杂音"))).await), [newer.as_str()]);
     let elsewhere = api_channel(&t, admin).await;
     let other = open(&t, admin, &elsewhere, customer("丙", "c8"), "耳机 杂音 很大声", None).await;
     assert_eq!(ids(&search(&t, admin, &format!("{}&channel_id={elsewhere}", q("杂音"))).await), [other]);
@@ -136,7 +136,7 @@ async fn stays_within_scope_and_account_and_finds_notes(t: TestApp) {
     two_teams(&t, &globex).await;
     // The agent finds their team's conversation, never the other team's.
     for query in [q("发票"), q("invoice"), q("发票 invoice")] {
-        assert_eq!(ids(&search(&t, &acme.agent, &query).await), [ours.clone()], "{query}");
+        assert_eq!(ids(&search(&t, &acme.agent, &query).await), [ours.as_str()], "{query}");
     }
     // The admin sees the account, and nothing of the other account.
     let mut all = ids(&search(&t, &acme.admin, &q("发票")).await);
@@ -147,7 +147,7 @@ async fn stays_within_scope_and_account_and_finds_notes(t: TestApp) {
     // Internal notes are found by agents, marked private.
     reply(&t, &acme.admin, &ours, "内部备注：该客户是大客户 keyaccount", true).await;
     let page = search(&t, &acme.agent, &q("keyaccount")).await;
-    assert_eq!(ids(&page), [ours.clone()]);
+    assert_eq!(ids(&page), [ours.as_str()]);
     assert_eq!(page["data"][0]["matches"][0]["private"], true);
     assert_eq!(page["data"][0]["matches"][0]["author_kind"], "agent");
     // Contacts follow the same scope.
