@@ -303,7 +303,11 @@ pub async fn messages(app: &App, accounts: &[BenchAccount], total: u64, seed: u6
         sqlx::query("CREATE INDEX messages_search ON messages USING GIN (search_tsv)").execute(&mut *tx).await?;
         eprintln!("GIN index built in {:.1} s", indexing.elapsed().as_secs_f64());
     }
-    sqlx::query("ANALYZE").execute(&mut *tx).await?;
+    // Only these tables: a database-wide ANALYZE locks every table of every schema (and runs out of
+    // lock slots on a server holding many test schemas).
+    sqlx::query("ANALYZE messages").execute(&mut *tx).await?;
+    sqlx::query("ANALYZE conversations").execute(&mut *tx).await?;
+    sqlx::query("ANALYZE contacts").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -20,13 +20,14 @@ pub struct SearchArgs {
     /// PostgreSQL schema to fill and search (created if missing); drop it afterwards.
     #[arg(long)]
     pub postgres_schema: Option<String>,
-    /// Messages to generate (0: measure what the database already holds).
+    /// Messages to generate (0: measure the messages the database already holds).
     #[arg(long, default_value_t = 1_000_000)]
     pub messages: u64,
     /// Accounts the messages are spread over (round robin).
     #[arg(long, default_value_t = 4)]
     pub accounts: usize,
-    /// Knowledge-base articles to generate in the first account (through the app's service).
+    /// Knowledge-base articles to add to the first account (through the app's service), also with
+    /// `--messages 0`.
     #[arg(long, default_value_t = 100_000)]
     pub articles: u64,
     /// Timed rounds over the query set, per searcher (after one warm-up round).
@@ -49,11 +50,13 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
         }
         eprintln!("{} accounts with teams and agents in {:.1} s", accounts.len(), started.elapsed().as_secs_f64());
         generate::messages(&app, &accounts, args.messages, args.seed).await?;
-        articles(&app, &accounts[0], args.articles, args.seed).await?;
     } else {
         accounts.push(generate::existing(&app).await?);
     }
-    println!("messages per account: {}", args.messages / accounts.len().max(1) as u64);
+    articles(&app, &accounts[0], args.articles, args.seed).await?;
+    if args.messages > 0 {
+        println!("messages per account: {}", args.messages / accounts.len().max(1) as u64);
+    }
     measure::messages(&app, &accounts[0], args.runs).await?;
     measure::kb(&app, &accounts[0], args.runs).await?;
     Ok(())
