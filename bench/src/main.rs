@@ -7,6 +7,7 @@ mod http_load;
 mod report;
 mod routing;
 mod routing_db;
+mod search;
 mod startup;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,9 @@ enum Command {
     /// Routing: the router's decision time with many agents and a long queue, and (with a database)
     /// assignments per second through the app's routing passes.
     Routing(routing::RoutingArgs),
+    /// Fill a database with N generated messages (mixed Chinese/English) and KB articles, then time
+    /// message search (agent, supervisor, admin) and knowledge-base search.
+    Search(search::SearchArgs),
 }
 
 #[tokio::main]
@@ -39,5 +43,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Startup(args) => startup::run(args).await,
         Command::Chat(args) => chat::run(args).await,
         Command::Routing(args) => routing::run(args).await,
+        Command::Search(args) => search::run(args).await,
     }
 }

@@ -84,18 +84,39 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         }
     });
+    let backfill = tokio::spawn(index_pending_messages(app.clone()));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("while serving")?;
     renewal.abort();
     pruning.abort();
+    backfill.abort();
     events.abort();
     routing.abort();
     let _ = app.db().release_node(&holder).await;
     app.db().close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Indexes, in batches, messages stored before message search existed (once: new messages are
+/// indexed as they are written). Several nodes may do this together; the updates are idempotent.
+async fn index_pending_messages(app: switchboard_app::App) {
+    let mut total = 0;
+    loop {
+        match app.index_pending_messages(500).await {
+            Ok(0) => break,
+            Ok(done) => total += done,
+            Err(error) => {
+                tracing::warn!(%error, "could not index older messages for search; retrying in a minute");
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(messages = total, "indexed older messages for search");
+    }
 }
 
 fn hostname() -> String {

@@ -235,7 +235,7 @@ impl App {
             client_id: None,
             created_at: at,
         };
-        inbox::insert_message(&mut tx, account, &message).await?;
+        inbox::insert_message(&mut tx, account, &message, &switchboard_text::tokenize(&message.text)).await?;
         if let Some((reason, question, found)) = unanswered {
             let kind = UnansweredKind::Unanswered;
             let found = crate::bot_feedback::bot_guesses(found);

@@ -72,6 +72,7 @@ impl App {
         actor.require(Permission::ConversationsReply)?;
         let new = input.validate()?;
         let at = now();
+        let tokens = new.message.as_deref().map(switchboard_text::tokenize).unwrap_or_default();
         let mut tx = self.db().begin().await?;
         if inbox::get_channel(&mut tx, actor.account_id, new.channel_id).await?.is_none() {
             return Err(AppError::field("channel_id", "no such channel"));
@@ -166,7 +167,7 @@ impl App {
                     client_id: None,
                     created_at: at,
                 };
-                inbox::insert_message(&mut tx, actor.account_id, &message).await?;
+                inbox::insert_message(&mut tx, actor.account_id, &message, &tokens).await?;
                 self.emit(
                     &mut tx,
                     actor.account_id,
@@ -189,7 +190,8 @@ impl App {
         Ok((conversation, message))
     }
 
-    fn scope(actor: &Actor) -> (Option<UserId>, DataScope) {
+    /// The user and data scope every conversation query of the actor is limited by.
+    pub(crate) fn scope(actor: &Actor) -> (Option<UserId>, DataScope) {
         (actor.user_id(), if actor.user_id().is_none() { DataScope::Account } else { actor.data_scope })
     }
 
@@ -246,6 +248,8 @@ impl App {
         let new = input.validate()?;
         let (user, scope) = Self::scope(actor);
         let at = now();
+        // Tokenized before the transaction: no CPU work while holding the write lock.
+        let tokens = switchboard_text::tokenize(&new.text);
         let mut tx = self.db().begin().await?;
         let mut conversation =
             inbox::get_conversation(&mut tx, actor.account_id, user, scope, id).await?.ok_or(AppError::NotFound)?;
@@ -289,7 +293,7 @@ impl App {
             client_id: new.client_id,
             created_at: at,
         };
-        inbox::insert_message(&mut tx, actor.account_id, &message).await?;
+        inbox::insert_message(&mut tx, actor.account_id, &message, &tokens).await?;
         let by_customer = author_kind == AuthorKind::Customer;
         let status = if by_customer { conversation.status.on_customer_message() } else { conversation.status };
         let first_response =

@@ -23,6 +23,7 @@ mod kb_csv;
 mod kb_faqs;
 mod kb_import;
 mod kb_search;
+mod message_search;
 mod page;
 mod passwords;
 mod roles;
@@ -47,6 +48,7 @@ pub use help_center::{
 };
 pub use kb_import::{FaqExport, FaqFormat};
 pub use kb_search::KbSearch;
+pub use message_search::{MESSAGE_CANDIDATE_CAP, MessageSearch, required_tokens};
 pub use page::{Page, PageRequest};
 pub use routing::{
     AgentPresence, CapacityInput, ContactRoutingInput, PRESENCE_STATES, PassReport, PresenceReportRow, QueueBoard,
@@ -126,6 +128,7 @@ pub struct App {
     routing: Arc<routing::RoutingWorker>,
     /// The chat model of generative answers, when configured.
     generative: Option<Arc<bot_generative::Generative>>,
+    message_counts: Arc<message_search::MessageCounts>,
 }
 
 impl App {
@@ -141,6 +144,7 @@ impl App {
             bots: Default::default(),
             routing: Default::default(),
             generative,
+            message_counts: Default::default(),
         }
     }
     pub fn db(&self) -> &Db {

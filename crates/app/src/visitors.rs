@@ -297,6 +297,8 @@ impl App {
         }
         let account = visitor.account_id;
         let at = now();
+        // Tokenized before the transaction: no CPU work while holding the write lock.
+        let tokens = switchboard_text::tokenize(&new.text);
         let mut tx = self.db().begin().await?;
         let mut conversation = match input.conversation_id {
             // The common case: no write but the message's own, no lock but the conversation's.
@@ -361,7 +363,7 @@ impl App {
             client_id: new.client_id,
             created_at: at,
         };
-        inbox::insert_message(&mut tx, account, &message).await?;
+        inbox::insert_message(&mut tx, account, &message, &tokens).await?;
         let page_changed = visitor.page.as_ref().is_some_and(|p| conversation.page_url.as_deref() != Some(&p.url));
         let bot_answers = conversation.bot.as_deref() == Some(crate::bot::ANSWERING);
         let next_status = if bot_answers { conversation.status } else { conversation.status.on_customer_message() };

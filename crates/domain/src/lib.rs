@@ -11,6 +11,7 @@ pub mod events;
 pub mod ids;
 pub mod kb;
 pub mod kb_requests;
+pub mod message_search;
 pub mod permissions;
 pub mod quick_replies;
 pub mod requests;

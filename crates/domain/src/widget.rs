@@ -298,6 +298,12 @@ pub fn normalize_phone(text: &str) -> Option<String> {
     (5..=20).contains(&digits.len()).then(|| if text.starts_with('+') { format!("+{digits}") } else { digits })
 }
 
+/// The digits of a phone number, for finding it whatever its formatting (`+86 138-0013-8000` →
+/// `8613800138000`).
+pub fn phone_digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
 /// Whether `hash` (hex) is HMAC-SHA256(`user_id`, `secret`), compared in constant time.
 pub fn identity_verifies(secret: &str, user_id: &str, hash: &str) -> bool {
     let Ok(expected) = hex::decode(hash.trim()) else { return false };

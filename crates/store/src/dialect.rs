@@ -42,15 +42,36 @@ pub fn text_match(backend: Backend) -> &'static str {
 /// The query for `text_match`: any of the tokens (an OR). Tokens are the tokenizer's (letters and
 /// digits), quoted anyway so no token can ever be read as an operator.
 pub fn text_query(backend: Backend, tokens: &[String]) -> String {
+    quoted_tokens(backend, tokens, false)
+}
+
+fn quoted_tokens(backend: Backend, tokens: &[String], all: bool) -> String {
+    let (quoted, joiner): (Vec<String>, &str) = match backend {
+        Backend::Sqlite => (
+            tokens.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect(),
+            if all { " AND " } else { " OR " },
+        ),
+        Backend::Postgres => (
+            tokens.iter().map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''"))).collect(),
+            if all { " & " } else { " | " },
+        ),
+    };
+    quoted.join(joiner)
+}
+
+/// Message search: `FROM`/`WHERE` text joining `messages m` and `conversations` for the messages
+/// whose tokens contain every token of the query bound as `$3` (made by `text_query_all`); the
+/// caller appends its conditions with `AND` and then `ORDER BY {message_order} DESC`.
+pub fn message_match(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => {
-            tokens.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ")
+            "FROM message_fts JOIN messages m ON m.id = message_fts.rowid \
+             JOIN conversations ON conversations.id = m.conversation_id WHERE message_fts MATCH $3"
         }
-        Backend::Postgres => tokens
-            .iter()
-            .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
-            .collect::<Vec<_>>()
-            .join(" | "),
+        Backend::Postgres => {
+            "FROM messages m JOIN conversations ON conversations.id = m.conversation_id \
+             WHERE m.search_tsv @@ CAST($3 AS tsquery)"
+        }
     }
 }
 
@@ -70,6 +91,20 @@ pub async fn lock_account(conn: &mut AnyConnection, account: i64) -> Result<(), 
     Ok(())
 }
 
+/// The newest-first key of `message_match` (the index's own row id on SQLite, so FTS5 walks its
+/// lists backwards and stops at the limit).
+pub fn message_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "message_fts.rowid",
+        Backend::Postgres => "m.id",
+    }
+}
+
+/// The query for `message_match`: every token (an AND), quoted like `text_query`.
+pub fn text_query_all(backend: Backend, tokens: &[String]) -> String {
+    quoted_tokens(backend, tokens, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +117,7 @@ mod tests {
         let tokens = vec!["退款".to_string(), "a\"b".to_string()];
         assert_eq!(text_query(Backend::Sqlite, &tokens), "\"退款\" OR \"a\"\"b\"");
         assert_eq!(text_query(Backend::Postgres, &tokens), "'退款' | 'a\"b'");
+        assert_eq!(text_query_all(Backend::Sqlite, &tokens), "\"退款\" AND \"a\"\"b\"");
+        assert_eq!(text_query_all(Backend::Postgres, &["it's".to_string()]), "'it''s'");
     }
 }

@@ -90,6 +90,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: None,
         postgres: None,
     },
+    Migration {
+        version: 10,
+        name: "message_search",
+        sql: include_str!("../migrations/0010_message_search.sql"),
+        sqlite: Some(include_str!("../migrations/0010_message_search_sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0010_message_search_postgres.sql")),
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

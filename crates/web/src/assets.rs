@@ -86,6 +86,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("ws-presence.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-presence.js")),
     ("ws-offer.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-offer.js")),
     ("ws-transfer.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-transfer.js")),
+    ("ws-search.js", "text/javascript; charset=utf-8", include_bytes!("../static/ws-search.js")),
 ];
 
 pub fn router() -> Router<WebState> {

@@ -13,6 +13,7 @@ import { OfferCards } from "./ws-offer.js";
 import { PresenceControl } from "./ws-presence.js";
 import { QuickReplies } from "./ws-quick.js";
 import { RealtimeSocket } from "./ws-socket.js";
+import { MessageSearch } from "./ws-search.js";
 import { SuggestionsPanel } from "./ws-suggest.js";
 import { TransferDialog } from "./ws-transfer.js";
 
@@ -105,6 +106,8 @@ function closeOpen() {
   window.history.replaceState({}, "", address(null));
 }
 const suggestions = new SuggestionsPanel({ use: (text) => composer.insert(text) });
+// Kept by the module: its form and results work from their own listeners.
+new MessageSearch({ open: (id) => openConversation(id, true) });
 
 function viewing(conversationId) {
   return String(conversationId) === panel.id && document.visibilityState === "visible";

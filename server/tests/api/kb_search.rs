@@ -109,7 +109,7 @@ async fn finds_chinese_english_mixed_and_full_width(t: TestApp) {
     assert!(search(&t, &tenant, &q("😭！！")).await.is_empty());
 }
 
-fn urlencode(text: &str) -> String {
+pub(crate) fn urlencode(text: &str) -> String {
     let mut out = String::new();
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() {

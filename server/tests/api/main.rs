@@ -12,6 +12,7 @@ mod events;
 mod isolation;
 mod kb;
 mod kb_search;
+mod message_search;
 mod permissions;
 mod realtime;
 mod routing;

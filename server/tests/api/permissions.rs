@@ -116,6 +116,8 @@ const MATRIX: &[(&str, &str, bool, bool, bool)] = &[
     ("GET", "/api/v1/bot/unanswered/{id}", false, true, true),
     ("POST", "/api/v1/bot/unanswered/{id}/dismiss", false, true, true),
     ("POST", "/api/v1/bot/unanswered/{id}/faq", false, true, true),
+    ("GET", "/api/v1/search/messages", true, true, true),
+    ("GET", "/api/v1/search/contacts", true, true, true),
 ];
 
 /// An open item on the bot's list of unanswered questions (written as the bot would).
@@ -167,7 +169,7 @@ pub async fn conversation_for(t: &TestApp, tenant: &Tenant, caller: &Caller, res
 /// adds the query a endpoint cannot do without.
 pub fn fill(path: &str, id: &str) -> String {
     let url = path.replace("{id}", id).replace("{version}", "1");
-    if url.ends_with("/kb/search") {
+    if url.ends_with("/kb/search") || url.contains("/search/") {
         format!("{url}?q=refund")
     } else if url.ends_with("/attachments") {
         format!("{url}?conversation_id={id}&name=note.txt")

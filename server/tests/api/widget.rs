@@ -61,7 +61,7 @@ pub(crate) async fn agent(t: &TestApp, caller: &Caller) -> Socket {
 }
 
 /// A widget for shop.example.com with a pre-chat form; returns (channel id, public key, secret).
-async fn widget(t: &TestApp, admin: &Caller) -> (String, String, String) {
+pub(crate) async fn widget(t: &TestApp, admin: &Caller) -> (String, String, String) {
     let (status, channel) =
         t.post(admin, "/api/v1/channels", json!({ "name": "官网客服", "kind": "web_widget" })).await;
     assert_eq!(status, StatusCode::CREATED, "{channel}");

@@ -390,7 +390,7 @@ impl App {
             client_id: None,
             created_at: at,
         };
-        inbox::insert_message(conn, account, &message).await?;
+        inbox::insert_message(conn, account, &message, &switchboard_text::tokenize(&message.text)).await?;
         self.emit(conn, account, "message.created", serde_json::to_value(&message).unwrap_or_default()).await?;
         Ok(message)
     }

@@ -135,7 +135,7 @@ impl App {
             client_id: None,
             created_at: at,
         };
-        inbox::insert_message(conn, actor.account_id, &message).await?;
+        inbox::insert_message(conn, actor.account_id, &message, &switchboard_text::tokenize(&message.text)).await?;
         self.emit(conn, actor.account_id, "message.created", serde_json::to_value(&message).unwrap_or_default())
             .await?;
         Ok(())

@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use switchboard_domain::conversations::*;
 use switchboard_domain::permissions::DataScope;
+use switchboard_domain::widget::phone_digits;
 use switchboard_domain::*;
 
 const CHANNEL: &str =
@@ -106,7 +107,7 @@ pub async fn list_channels(
     rows.iter().map(channel).collect()
 }
 
-fn contact(row: &AnyRow) -> Result<Contact, StoreError> {
+pub(crate) fn contact(row: &AnyRow) -> Result<Contact, StoreError> {
     Ok(Contact {
         id: ContactId::from_i64(get(row, "id")?),
         name: get(row, "name")?,
@@ -122,8 +123,8 @@ fn contact(row: &AnyRow) -> Result<Contact, StoreError> {
     })
 }
 
-const CONTACT: &str = "SELECT id, name, email, phone, external_id, verified, attributes, vip_level, tags, created_at, updated_at \
-     FROM contacts";
+pub(crate) const CONTACT: &str = "SELECT id, name, email, phone, external_id, verified, attributes, vip_level, tags, \
+     created_at, updated_at FROM contacts";
 
 pub async fn get_contact(
     conn: &mut AnyConnection,
@@ -155,7 +156,7 @@ pub async fn find_contact(
 pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO contacts (account_id, id, name, email, phone, external_id, verified, attributes, created_at, \
-         updated_at, vip_level, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         updated_at, vip_level, tags, phone_digits) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
@@ -169,6 +170,7 @@ pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
     .bind(c.updated_at.unix_ms())
     .bind(i64::from(c.vip_level))
     .bind(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(phone_digits(c.phone.as_deref().unwrap_or("")))
     .execute(conn)
     .await
     .map_err(|e| StoreError::from(e).on_unique("external_id"))?;
@@ -179,7 +181,7 @@ pub async fn insert_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
 pub async fn update_contact(conn: &mut AnyConnection, account: AccountId, c: &Contact) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE contacts SET name = $3, email = $4, phone = $5, verified = $6, attributes = $7, updated_at = $8, \
-         vip_level = $9, tags = $10 WHERE account_id = $1 AND id = $2",
+         vip_level = $9, tags = $10, phone_digits = $11 WHERE account_id = $1 AND id = $2",
     )
     .bind(account.as_i64())
     .bind(c.id.as_i64())
@@ -191,12 +193,13 @@ pub async fn update_contact(conn: &mut AnyConnection, account: AccountId, c: &Co
     .bind(c.updated_at.unix_ms())
     .bind(i64::from(c.vip_level))
     .bind(serde_json::to_string(&c.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(phone_digits(c.phone.as_deref().unwrap_or("")))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
+pub(crate) const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_id, team_id, priority, tags, last_seq, \
      customer_read_seq, agent_read_seq, page_url, page_title, locale, prechat, bot, queued_at, offered_to, \
      offer_expires_at, created_at, updated_at, last_message_at, first_response_at, resolved_at, \
      (SELECT name FROM contacts WHERE contacts.id = conversations.contact_id) AS contact_name, \
@@ -206,7 +209,7 @@ const CONVERSATION: &str = "SELECT id, channel_id, contact_id, status, assignee_
      (SELECT text FROM messages WHERE messages.conversation_id = conversations.id \
       AND messages.seq = conversations.last_seq) AS last_message FROM conversations";
 
-fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
+pub(crate) fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
     let tags: String = get(row, "tags")?;
     Ok(Conversation {
         id: ConversationId::from_i64(get(row, "id")?),
@@ -358,7 +361,8 @@ pub async fn update_conversation_activity(
 }
 
 /// The SQL condition of a data scope over `conversations`, with `$1` the account and `$2` the user.
-fn scope_condition(scope: DataScope) -> &'static str {
+/// Every query limited to a scope uses this one text (listing, reading, searching).
+pub(crate) fn scope_condition(scope: DataScope) -> &'static str {
     match scope {
         DataScope::Account => "1 = 1",
         DataScope::Teams => {
@@ -492,10 +496,18 @@ pub(crate) fn message(row: &AnyRow) -> Result<Message, StoreError> {
     })
 }
 
-pub async fn insert_message(conn: &mut AnyConnection, account: AccountId, m: &Message) -> Result<(), StoreError> {
+/// Stores a message with its search tokens (the tokenizer's, for the full-text index), in the same
+/// statement, so a message is never stored without being findable.
+pub async fn insert_message(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    m: &Message,
+    tokens: &[String],
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO messages (account_id, id, conversation_id, seq, author_kind, author_id, text, private, client_id, \
-         created_at, author_name, attachments, meta) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         created_at, author_name, attachments, meta, search_tokens) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(account.as_i64())
     .bind(m.id.as_i64())
@@ -510,6 +522,7 @@ pub async fn insert_message(conn: &mut AnyConnection, account: AccountId, m: &Me
     .bind(&m.author_name)
     .bind(serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".into()))
     .bind(m.bot.as_ref().map(|b| b.to_string()).unwrap_or_default())
+    .bind(crate::repo::search::index_text(tokens).0)
     .execute(conn)
     .await?;
     Ok(())

@@ -11,6 +11,7 @@ pub mod kb_articles;
 pub mod kb_categories;
 pub mod kb_faqs;
 pub mod kb_versions;
+pub mod message_search;
 pub mod outbox;
 pub mod queue;
 pub mod quick_replies;

@@ -45,14 +45,16 @@ pub struct SearchCandidate {
 /// over 2 KB.
 const MAX_TOKEN_CHARS: usize = 64;
 
+/// The tokens as an index stores them: space-joined, empty and over-long ones left out; and their count.
+pub fn index_text(tokens: &[String]) -> (String, i64) {
+    let kept: Vec<&str> =
+        tokens.iter().map(String::as_str).filter(|t| !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS).collect();
+    (kept.join(" "), kept.len() as i64)
+}
+
 /// Inserts or replaces the object's document.
 pub async fn upsert(conn: &mut AnyConnection, account: AccountId, doc: &SearchDocument<'_>) -> Result<(), StoreError> {
-    let kept: Vec<&str> = doc
-        .tokens
-        .iter()
-        .map(String::as_str)
-        .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS)
-        .collect();
+    let (tokens, length) = index_text(doc.tokens);
     sqlx::query(
         "INSERT INTO search_documents (object_id, account_id, kind, locale, status, tokens, length, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -64,8 +66,8 @@ pub async fn upsert(conn: &mut AnyConnection, account: AccountId, doc: &SearchDo
     .bind(doc.kind)
     .bind(doc.locale)
     .bind(doc.status)
-    .bind(kept.join(" "))
-    .bind(kept.len() as i64)
+    .bind(tokens)
+    .bind(length)
     .bind(doc.updated_at)
     .execute(conn)
     .await?;

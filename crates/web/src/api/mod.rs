@@ -13,6 +13,7 @@ mod me;
 pub mod reference;
 mod roles;
 mod routing;
+mod search;
 mod teams;
 mod tokens;
 mod users;
@@ -64,7 +65,8 @@ pub fn router() -> OpenApiRouter<WebState> {
             .merge(contacts::router())
             .merge(routing::router())
             .merge(kb::router())
-            .merge(bot::router()),
+            .merge(bot::router())
+            .merge(search::router()),
     )
 }
 

@@ -95,13 +95,15 @@ pub async fn page(Signed { c, actor }: Signed, Query(query): Query<WorkspaceQuer
 }
 
 /// The strings the scripts translate: the workspace's (`ws.*`), the assistance's (`assist.*`) and
-/// the bot feedback's (`botfb.ws.*`) and routing's (`rt.ws.*`, `rt.priority.*`).
+/// the bot feedback's (`botfb.ws.*`), routing's (`rt.ws.*`, `rt.priority.*`) and message search's
+/// (`msearch.*`).
 fn script_strings(t: Tr) -> std::collections::BTreeMap<&'static str, &'static str> {
     let mut strings = t.prefixed("ws.");
     strings.extend(t.prefixed("assist."));
     strings.extend(t.prefixed("botfb.ws."));
     strings.extend(t.prefixed("rt.ws."));
     strings.extend(t.prefixed("rt.priority."));
+    strings.extend(t.prefixed("msearch."));
     strings
 }
 
@@ -150,7 +152,9 @@ mod tests {
             for piece in text.split("t(\"").skip(1) {
                 // Keys built from values (`"ws.status." + status`) are families, checked below.
                 let key = piece.split('"').next().filter(|k| {
-                    ["ws.", "assist.", "botfb.ws.", "rt.ws.", "rt.priority."].iter().any(|p| k.starts_with(p))
+                    ["ws.", "assist.", "botfb.ws.", "rt.ws.", "rt.priority.", "msearch."]
+                        .iter()
+                        .any(|p| k.starts_with(p))
                         && !k.ends_with('.')
                 });
                 if let Some(key) = key {
