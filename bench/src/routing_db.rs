@@ -86,11 +86,10 @@ pub async fn assignments(shape: &DbShape) -> anyhow::Result<()> {
     // One place frees, one pass: what a single decision costs end to end with 1 000s waiting.
     let mut single = Histogram::default();
     for i in 0..200 {
-        let id = free_one(&db, account.id, i).await?;
+        free_one(&db, account.id, i).await?;
         let t = Instant::now();
         app.route_account(account.id).await?;
         single.record(t.elapsed());
-        let _ = id;
     }
     println!("one place freed, one pass (decision + writes + commit): {}", super::routing::summary(&single));
     db.release_node("bench-routing").await?;
@@ -111,7 +110,7 @@ async fn drop_schema(url: &str, schema: &str) -> anyhow::Result<()> {
 }
 
 /// Resolves one assigned conversation, freeing its agent's place.
-async fn free_one(db: &Db, account: AccountId, nth: i64) -> anyhow::Result<i64> {
+async fn free_one(db: &Db, account: AccountId, nth: i64) -> anyhow::Result<()> {
     let mut tx = db.begin().await?;
     let row: (i64,) = sqlx::query_as(
         "SELECT id FROM conversations WHERE account_id = $1 AND status = 'open' AND assignee_id IS NOT NULL \
@@ -123,7 +122,7 @@ async fn free_one(db: &Db, account: AccountId, nth: i64) -> anyhow::Result<i64> 
     .await?;
     sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = $1").bind(row.0).execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(row.0)
+    Ok(())
 }
 
 /// Agents (online, in two teams each), teams, contacts and waiting conversations.

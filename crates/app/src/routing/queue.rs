@@ -103,17 +103,15 @@ impl App {
         inbox::update_conversation(conn, account, conversation).await?;
         let Some(team) = team else { return Ok(()) };
         let limit = teams.iter().find(|(id, _, _)| *id == team).and_then(|(_, _, s)| s.max_queue);
-        if let Some(limit) = limit {
-            let waiting = queue::board(conn, account).await?;
-            let count = waiting.iter().find(|(t, ..)| *t == team).map(|(_, n, ..)| *n).unwrap_or(0);
-            if count >= i64::from(limit) {
-                // The line is full: the customer is offered to leave a message; the conversation waits
-                // as pending (a ticket once tickets exist) instead of joining the queue.
-                conversation.status = ConversationStatus::Pending;
-                inbox::update_conversation(conn, account, conversation).await?;
-                self.system_message(conn, account, conversation, SystemNote::QueueFull).await?;
-                return Ok(());
-            }
+        if let Some(limit) = limit
+            && queue::waiting_count(conn, account, team).await? >= i64::from(limit)
+        {
+            // The line is full: the customer is offered to leave a message; the conversation waits
+            // as pending (a ticket once tickets exist) instead of joining the queue.
+            conversation.status = ConversationStatus::Pending;
+            inbox::update_conversation(conn, account, conversation).await?;
+            self.system_message(conn, account, conversation, SystemNote::QueueFull).await?;
+            return Ok(());
         }
         let at = conversation.updated_at.unix_ms();
         queue::enqueue(conn, account, conversation.id, team, board::queue_rank(conversation.priority, vip_level), at)
@@ -156,7 +154,7 @@ impl App {
                             queue::set_last_agent(&mut tx, account, *contact, agent, now).await?;
                         }
                         assigned_agents.insert(agent, router.agent(agent).map(|a| a.last_assigned_at).unwrap_or(now));
-                        self.announce_assignment(&mut tx, account, conversation, agent).await?;
+                        self.announce_assignment(&mut tx, account, conversation).await?;
                         report.assigned += 1;
                     }
                 }
@@ -208,12 +206,10 @@ impl App {
         conn: &mut AnyConnection,
         account: AccountId,
         id: ConversationId,
-        agent: UserId,
     ) -> Result<(), AppError> {
         if let Some(conversation) = self.emit_conversation(conn, account, id).await? {
             let name = conversation.assignee_name.clone().unwrap_or_default();
             self.system_message(conn, account, &conversation, SystemNote::AgentJoined(name)).await?;
-            let _ = agent;
         }
         Ok(())
     }

@@ -155,7 +155,7 @@ impl App {
             return Err(AppError::Conflict(FieldErrors::single("conversation", "the offer is no longer open")));
         }
         queue::set_last_agent(&mut tx, actor.account_id, conversation.contact_id, agent, now).await?;
-        self.announce_assignment(&mut tx, actor.account_id, id, agent).await?;
+        self.announce_assignment(&mut tx, actor.account_id, id).await?;
         let updated = inbox::get_conversation(&mut tx, actor.account_id, None, DataScope::Account, id)
             .await?
             .ok_or(AppError::NotFound)?;

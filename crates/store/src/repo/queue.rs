@@ -417,3 +417,16 @@ pub async fn positions(
         .map(|(i, row)| Ok((ConversationId::from_i64(get(row, "id")?), i64::try_from(i).unwrap_or(i64::MAX) + 1)))
         .collect()
 }
+
+/// How many conversations wait in a team's queue (offers excluded).
+pub async fn waiting_count(conn: &mut AnyConnection, account: AccountId, team: TeamId) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM conversations WHERE account_id = $1 AND team_id = $2 AND queued_at IS NOT NULL \
+         AND offered_to IS NULL",
+    )
+    .bind(account.as_i64())
+    .bind(team.as_i64())
+    .fetch_one(conn)
+    .await?;
+    get(&row, "n")
+}
