@@ -83,6 +83,49 @@ pub async fn assignments(shape: &DbShape) -> anyhow::Result<()> {
         assigned as f64 / seconds.max(1e-9)
     );
     println!("pass time: {}", super::routing::summary(&passes));
+    // Steady churn: each round, CHURN agents' conversations are resolved at once, then one pass refills them.
+    let mut churn = Histogram::default();
+    let (mut churned, mut churn_time) = (0usize, 0.0f64);
+    for _ in 0..50 {
+        free_many(&db, account.id, CHURN, true).await?;
+        let t = Instant::now();
+        churned += app.route_account(account.id).await?.assigned;
+        churn_time += t.elapsed().as_secs_f64();
+        churn.record(t.elapsed());
+    }
+    println!(
+        "steady churn, {CHURN} places freed per pass: {churned} assignments in {churn_time:.2} s of passes = {:.0} assignments/s; pass {}",
+        churned as f64 / churn_time.max(1e-9),
+        super::routing::summary(&churn)
+    );
+    // Sustained: conversations are resolved at SUSTAINED_RATE/s (a batch every 20 ms) while passes run
+    // back to back, as the worker runs them; each pass takes whatever was freed since the last.
+    let resolver = {
+        let (db, account) = (db.clone(), account.id);
+        tokio::spawn(async move {
+            let per_tick = SUSTAINED_RATE / 50;
+            let (started, mut resolved) = (Instant::now(), 0u64);
+            for tick in 0..SUSTAINED_SECONDS * 50 {
+                let due = started + std::time::Duration::from_millis(tick * 20);
+                tokio::time::sleep_until(due.into()).await;
+                resolved += free_many(&db, account, per_tick as i64, false).await?;
+            }
+            anyhow::Ok(resolved)
+        })
+    };
+    let (mut sustained, mut sustained_passes) = (0usize, 0u32);
+    let started = Instant::now();
+    while !resolver.is_finished() {
+        sustained += app.route_account(account.id).await?.assigned;
+        sustained_passes += 1;
+    }
+    let resolved = resolver.await??;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "sustained: {SUSTAINED_RATE} resolutions/s offered for {SUSTAINED_SECONDS} s: {resolved} made in {seconds:.2} s; \
+         passes back to back made {sustained} assignments in {sustained_passes} passes = {:.0} assignments/s",
+        sustained as f64 / seconds.max(1e-9)
+    );
     // One place frees, one pass: what a single decision costs end to end with 1 000s waiting.
     let mut single = Histogram::default();
     for i in 0..200 {
@@ -123,6 +166,27 @@ async fn free_one(db: &Db, account: AccountId, nth: i64) -> anyhow::Result<()> {
     sqlx::query("UPDATE conversations SET status = 'resolved' WHERE id = $1").bind(row.0).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Resolutions per second offered in the sustained phase, and for how long.
+const SUSTAINED_RATE: u64 = 2_500;
+const SUSTAINED_SECONDS: u64 = 10;
+
+/// Places freed per round of the steady-churn phase.
+const CHURN: i64 = 100;
+
+/// Resolves `count` assigned conversations in one statement (`random`: chosen at random, else the
+/// cheapest to find: the first in the open-load index). Returns how many.
+async fn free_many(db: &Db, account: AccountId, count: i64, random: bool) -> anyhow::Result<u64> {
+    let order = if random { "random()" } else { "assignee_id" };
+    let sql = format!(
+        "UPDATE conversations SET status = 'resolved' WHERE id IN (SELECT id FROM conversations \
+         WHERE account_id = $1 AND status = 'open' AND assignee_id IS NOT NULL ORDER BY {order} LIMIT $2)"
+    );
+    let mut tx = db.begin().await?;
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_i64()).bind(count).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
 }
 
 /// Agents (online, in two teams each), teams, contacts and waiting conversations.

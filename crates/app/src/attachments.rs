@@ -13,7 +13,7 @@ use switchboard_domain::permissions::Permission;
 use switchboard_domain::*;
 use switchboard_store::AnyConnection;
 use switchboard_store::repo::attachments::{self, AttachmentRow};
-use switchboard_store::repo::{inbox, visitors};
+use switchboard_store::repo::{channels, inbox, visitors};
 
 /// Who uploads, and where the file will be sent.
 pub enum Uploader<'a> {
@@ -88,7 +88,7 @@ impl App {
                 actor.require(Permission::ConversationsReply)?;
                 let found = self.get_conversation(actor, conversation).await?;
                 let mut conn = self.db().read().await?;
-                let channel = inbox::get_channel(&mut conn, actor.account_id, found.channel_id)
+                let channel = channels::get_channel(&mut conn, actor.account_id, found.channel_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
                 let user = actor.user_id().ok_or(AppError::Forbidden("conversations.reply"))?;

@@ -7,7 +7,7 @@ use switchboard_domain::conversations::*;
 use switchboard_domain::permissions::{DataScope, Permission};
 use switchboard_domain::*;
 use switchboard_store::AnyConnection;
-use switchboard_store::repo::{inbox, outbox, queue, teams, users};
+use switchboard_store::repo::{channels, inbox, outbox, queue, teams, users};
 
 fn now() -> Timestamp {
     Timestamp::from_unix_ms(switchboard_store::now_ms())
@@ -31,7 +31,7 @@ impl App {
     pub async fn list_channels(&self, actor: &Actor, page: &PageRequest) -> Result<Page<Channel>, AppError> {
         actor.require(Permission::ChannelsRead)?;
         let mut conn = self.db().read().await?;
-        let rows = inbox::list_channels(&mut conn, actor.account_id, page.after()?, page.limit() + 1).await?;
+        let rows = channels::list_channels(&mut conn, actor.account_id, page.after()?, page.limit() + 1).await?;
         Ok(page.page(rows, |c| c.id.as_i64()))
     }
 
@@ -52,7 +52,7 @@ impl App {
             updated_at: at,
         };
         let mut tx = self.db().begin().await?;
-        inbox::insert_channel(&mut tx, actor.account_id, &channel).await?;
+        channels::insert_channel(&mut tx, actor.account_id, &channel).await?;
         let mut shown = channel.clone();
         shown.identity_secret = None;
         record(self, &mut tx, actor, "channel.create", ("channel", Some(channel.id.as_i64())), NOTHING, Some(&shown))
@@ -74,7 +74,7 @@ impl App {
         let at = now();
         let tokens = new.message.as_deref().map(switchboard_text::tokenize).unwrap_or_default();
         let mut tx = self.db().begin().await?;
-        if inbox::get_channel(&mut tx, actor.account_id, new.channel_id).await?.is_none() {
+        if channels::get_channel(&mut tx, actor.account_id, new.channel_id).await?.is_none() {
             return Err(AppError::field("channel_id", "no such channel"));
         }
         if let Some(team) = new.team_id
@@ -266,7 +266,7 @@ impl App {
         let attachments =
             self.attach(&mut tx, actor.account_id, uploader, &conversation, message_id, &new.attachments).await?;
         let (author_kind, author_id, author_name) = if new.from_customer {
-            let channel = inbox::get_channel(&mut tx, actor.account_id, conversation.channel_id).await?;
+            let channel = channels::get_channel(&mut tx, actor.account_id, conversation.channel_id).await?;
             if channel.is_none_or(|c| c.kind != ChannelKind::Api) {
                 return Err(AppError::field(
                     "from_customer",
@@ -370,7 +370,7 @@ impl App {
         let mut channels: Vec<Channel> = Vec::new();
         for c in &conversations {
             if !channels.iter().any(|ch| ch.id == c.channel_id)
-                && let Some(channel) = inbox::get_channel(&mut conn, actor.account_id, c.channel_id).await?
+                && let Some(channel) = channels::get_channel(&mut conn, actor.account_id, c.channel_id).await?
             {
                 channels.push(channel);
             }

@@ -10,7 +10,7 @@ use switchboard_domain::permissions::Permission;
 use switchboard_domain::values::Name;
 use switchboard_domain::widget::{LauncherPosition, PrechatField, WidgetSettings};
 use switchboard_domain::*;
-use switchboard_store::repo::{inbox, teams, visitors};
+use switchboard_store::repo::{channels, teams, visitors};
 use utoipa::ToSchema;
 
 /// Prefix of a widget's public key.
@@ -72,7 +72,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let mut conn = self.db().read().await?;
-        let (account_id, channel) = inbox::channel_by_public_key(&mut conn, key)
+        let (account_id, channel) = channels::channel_by_public_key(&mut conn, key)
             .await?
             .filter(|(_, c)| c.active && c.kind == ChannelKind::WebWidget)
             .ok_or(AppError::NotFound)?;
@@ -103,7 +103,7 @@ impl App {
     pub async fn get_channel(&self, actor: &Actor, id: ChannelId) -> Result<Channel, AppError> {
         actor.require(Permission::ChannelsRead)?;
         let mut conn = self.db().read().await?;
-        let channel = inbox::get_channel(&mut conn, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
+        let channel = channels::get_channel(&mut conn, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
         Ok(Self::shown_to(actor, channel))
     }
 
@@ -123,7 +123,7 @@ impl App {
     ) -> Result<Channel, AppError> {
         actor.require(Permission::ChannelsManage)?;
         let mut tx = self.db().begin().await?;
-        let before = inbox::get_channel(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
+        let before = channels::get_channel(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
         let mut channel = before.clone();
         let mut errors = FieldErrors::new();
         if let Some(name) = &input.name
@@ -152,7 +152,7 @@ impl App {
             return Err(AppError::Validation(errors));
         }
         channel.updated_at = Timestamp::from_unix_ms(switchboard_store::now_ms());
-        inbox::update_channel(&mut tx, actor.account_id, &channel).await?;
+        channels::update_channel(&mut tx, actor.account_id, &channel).await?;
         let (mut old, mut new) = (before.clone(), channel.clone());
         old.identity_secret = None;
         new.identity_secret = None;
@@ -166,13 +166,13 @@ impl App {
     pub async fn rotate_channel_secret(&self, actor: &Actor, id: ChannelId) -> Result<Channel, AppError> {
         actor.require(Permission::ChannelsManage)?;
         let mut tx = self.db().begin().await?;
-        let mut channel = inbox::get_channel(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
+        let mut channel = channels::get_channel(&mut tx, actor.account_id, id).await?.ok_or(AppError::NotFound)?;
         if channel.kind != ChannelKind::WebWidget {
             return Err(AppError::field("kind", "only a web widget has an identity secret"));
         }
         channel.identity_secret = Some(new_secret(IDENTITY_SECRET_PREFIX));
         channel.updated_at = Timestamp::from_unix_ms(switchboard_store::now_ms());
-        inbox::update_channel(&mut tx, actor.account_id, &channel).await?;
+        channels::update_channel(&mut tx, actor.account_id, &channel).await?;
         record(
             self,
             &mut tx,

@@ -109,7 +109,18 @@ impl Db {
                 } else {
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;"
                 };
-                let pool = |max: u32| {
+                // The writer also keeps the planner's statistics fresh (SQLite's advice for long-lived
+                // connections): without them SQLite cannot tell a small partial index (open conversations
+                // only) from a large one over every conversation ever. `analysis_limit` bounds the cost
+                // on large tables; the writer reconnects at least hourly, so this runs at least hourly.
+                let writer_pragmas: &'static str = if synchronous == "FULL" {
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; \
+                     PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;"
+                } else {
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; \
+                     PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002;"
+                };
+                let pool = |max: u32, pragmas: &'static str| {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .min_connections(if memory { max } else { 0 })
@@ -120,10 +131,13 @@ impl Db {
                             Box::pin(async move { conn.execute(pragmas).await.map(|_| ()) })
                         })
                 };
-                let write = pool(1).connect_with(connect.clone()).await?;
+                let write = pool(1, writer_pragmas).connect_with(connect.clone()).await?;
                 // An in-memory database lives in one connection: readers must share it.
-                let read =
-                    if memory { write.clone() } else { pool(options.pool_size.max(1)).connect_with(connect).await? };
+                let read = if memory {
+                    write.clone()
+                } else {
+                    pool(options.pool_size.max(1), pragmas).connect_with(connect).await?
+                };
                 Db { write, read, backend, ids: Arc::new(IdGenerator::new(0)) }
             }
             Backend::Postgres => {

@@ -97,6 +97,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: Some(include_str!("../migrations/0010_message_search_sqlite.sql")),
         postgres: Some(include_str!("../migrations/0010_message_search_postgres.sql")),
     },
+    Migration {
+        version: 11,
+        name: "routing_load",
+        sql: include_str!("../migrations/0011_routing_load.sql"),
+        sqlite: None,
+        postgres: None,
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +162,12 @@ impl Db {
             applied.push(migration.version);
         }
         tx.commit().await?;
+        if self.backend() == Backend::Sqlite && !applied.is_empty() {
+            // New indexes get their statistics now, not at the writer's next reconnect.
+            let mut tx = self.begin().await?;
+            sqlx::query("PRAGMA optimize=0x10002").execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
         Ok(applied)
     }
 

@@ -24,7 +24,7 @@ use switchboard_domain::routing::rules::{
 use switchboard_domain::routing::settings::{MAX_CAPACITY, RoutingSettings, TeamRoutingSettings};
 use switchboard_domain::*;
 use switchboard_store::AnyConnection;
-use switchboard_store::repo::{inbox, routing, teams};
+use switchboard_store::repo::{channels, inbox, routing, teams};
 use utoipa::ToSchema;
 
 pub(crate) fn now_ms() -> i64 {
@@ -355,7 +355,7 @@ async fn check_references(
     {
         return Err(AppError::field("actions.team_id", "no such team (it may have been deleted)"));
     }
-    let channels = inbox::list_channels(conn, account, None, 1000).await?;
+    let channels = channels::list_channels(conn, account, None, 1000).await?;
     let mut errors = FieldErrors::new();
     for (i, condition) in conditions.iter().enumerate() {
         if let rules::Condition::Channel { channel_ids } = condition

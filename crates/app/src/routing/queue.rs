@@ -2,7 +2,7 @@
 //! transaction that creates it); a pass, run by any node under a per-account lock, hands waiting
 //! conversations to agents as the router decides, and applies every decision with a guarded UPDATE.
 
-use super::{agent_capacity, now_ms};
+use super::now_ms;
 use crate::{App, AppError};
 use std::collections::HashMap;
 use switchboard_domain::conversations::*;
@@ -11,7 +11,7 @@ use switchboard_domain::routing::board::{self, AgentState, Decision, Router, Tea
 use switchboard_domain::routing::rules::{self, RoutingContext, RoutingFacts};
 use switchboard_domain::*;
 use switchboard_store::AnyConnection;
-use switchboard_store::repo::{inbox, queue, routing};
+use switchboard_store::repo::{bulk, inbox, queue, routing};
 
 /// What one routing pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -138,7 +138,9 @@ impl App {
             .into_iter()
             .map(|(id, _, s)| (id, s.offer_timeout_seconds))
             .collect();
+        let last_assigned = |agent: UserId| router.agent(agent).map(|a| a.last_assigned_at).unwrap_or(now);
         let mut assigned_agents: HashMap<UserId, i64> = HashMap::new();
+        let mut assignments = Vec::new();
         for decision in decisions {
             match decision {
                 Decision::Assign { team, .. } | Decision::Offer { team, .. } => self.queue_changed(account, Some(team)),
@@ -148,20 +150,11 @@ impl App {
                 }
             }
             match decision {
-                Decision::Assign { conversation, agent, .. } => {
-                    if queue::assign(&mut tx, account, conversation, agent, now).await? {
-                        if let Some(contact) = contacts.get(&conversation) {
-                            queue::set_last_agent(&mut tx, account, *contact, agent, now).await?;
-                        }
-                        assigned_agents.insert(agent, router.agent(agent).map(|a| a.last_assigned_at).unwrap_or(now));
-                        self.announce_assignment(&mut tx, account, conversation).await?;
-                        report.assigned += 1;
-                    }
-                }
+                Decision::Assign { conversation, agent, .. } => assignments.push((conversation, agent)),
                 Decision::Offer { conversation, agent, team } => {
                     let timeout = i64::from(teams.get(&team).copied().unwrap_or(30)) * 1000;
                     if queue::offer(&mut tx, account, conversation, agent, now + timeout).await? {
-                        assigned_agents.insert(agent, router.agent(agent).map(|a| a.last_assigned_at).unwrap_or(now));
+                        assigned_agents.insert(agent, last_assigned(agent));
                         let payload = serde_json::json!({"conversation_id": conversation, "agent_id": agent,
                             "expires_at": Timestamp::from_unix_ms(now + timeout)});
                         self.emit(&mut tx, account, "conversation.offered", payload).await?;
@@ -177,12 +170,61 @@ impl App {
                 }
             }
         }
-        for (agent, at) in assigned_agents {
-            routing::set_last_assigned(&mut tx, account, agent, at).await?;
+        for agent in self.assign_all(&mut tx, account, &assignments, &contacts, now).await? {
+            report.assigned += 1;
+            assigned_agents.insert(agent, last_assigned(agent));
         }
+        let assigned_agents: Vec<(UserId, i64)> = assigned_agents.into_iter().collect();
+        bulk::set_last_assigned(&mut tx, account, &assigned_agents).await?;
         tx.commit().await?;
         self.committed(account);
         Ok(report)
+    }
+
+    /// Applies a pass's assignments with a few multi-row statements: the guarded assignment (which also
+    /// takes each conversation's next sequence), the contacts' last agent, one read of the assigned
+    /// conversations, the customers' "joined" notes and their events. Returns the agent of each
+    /// conversation assigned (one entry per conversation); one another node took meanwhile is skipped.
+    async fn assign_all(
+        &self,
+        conn: &mut AnyConnection,
+        account: AccountId,
+        assignments: &[(ConversationId, UserId)],
+        contacts: &HashMap<ConversationId, ContactId>,
+        now: i64,
+    ) -> Result<Vec<UserId>, AppError> {
+        if assignments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let taken = bulk::assign_waiting(conn, account, assignments, now).await?;
+        let order: HashMap<ConversationId, (usize, UserId)> =
+            assignments.iter().enumerate().map(|(i, (c, agent))| (*c, (i, *agent))).collect();
+        let served: Vec<(ContactId, UserId)> =
+            taken.iter().filter_map(|(c, _)| Some((*contacts.get(c)?, order.get(c)?.1))).collect();
+        bulk::set_last_agents(conn, account, &served, now).await?;
+        let ids: Vec<ConversationId> = taken.iter().map(|(c, _)| *c).collect();
+        let mut conversations = bulk::conversations(conn, account, &ids).await?;
+        conversations.sort_by_key(|c| order.get(&c.id).map(|(i, _)| *i));
+        let at = Timestamp::from_unix_ms(now);
+        let mut notes = Vec::with_capacity(conversations.len());
+        for conversation in &mut conversations {
+            let name = conversation.assignee_name.clone().unwrap_or_default();
+            let note = self.note_message(conversation, SystemNote::AgentJoined(name), conversation.last_seq, at);
+            conversation.last_message = Some(note.text.clone());
+            notes.push(note);
+        }
+        let tokens: Vec<Vec<String>> = notes.iter().map(|m| switchboard_text::tokenize(&m.text)).collect();
+        let rows: Vec<(&Message, &[String])> = notes.iter().zip(&tokens).map(|(m, t)| (m, t.as_slice())).collect();
+        bulk::insert_messages(conn, account, &rows).await?;
+        let mut events = Vec::with_capacity(notes.len() * 2);
+        for (conversation, note) in conversations.iter().zip(&notes) {
+            let updated = serde_json::to_value(conversation).unwrap_or_default();
+            events.push((self.db().new_id(), "conversation.updated".to_string(), updated));
+            let created = serde_json::to_value(note).unwrap_or_default();
+            events.push((self.db().new_id(), "message.created".to_string(), created));
+        }
+        bulk::append_events(conn, account, events, at).await?;
+        Ok(conversations.iter().filter_map(|c| c.assignee_id).collect())
     }
 
     /// The conversation's current state as a `conversation.updated` event.
@@ -279,29 +321,30 @@ async fn load_router(
 ) -> Result<(Router, HashMap<ConversationId, ContactId>), AppError> {
     let settings = routing::settings(conn, account).await?;
     let teams = routing::team_settings(conn, account).await?;
-    let memberships = routing::memberships(conn, account).await?;
-    let statuses = routing::agent_statuses(conn, account).await?;
+    let agents = routing::online_agents(conn, account).await?;
     let loads = queue::agent_loads(conn, account).await?;
     let mut router = Router::new();
-    for status in &statuses {
+    let mut members: HashMap<TeamId, Vec<(UserId, u8)>> = HashMap::new();
+    for agent in &agents {
         router.set_agent(board::Agent {
-            id: status.user_id,
-            state: AgentState::parse(&status.state).unwrap_or(AgentState::Offline),
-            capacity: agent_capacity(status, &settings),
-            load: loads.get(&status.user_id).copied().unwrap_or(0),
-            last_assigned_at: status.last_assigned_at,
+            id: agent.user_id,
+            state: AgentState::Online,
+            capacity: agent.capacity.unwrap_or(settings.default_capacity),
+            load: loads.get(&agent.user_id).copied().unwrap_or(0),
+            last_assigned_at: agent.last_assigned_at,
         });
+        for (team, level) in &agent.teams {
+            members.entry(*team).or_default().push((agent.user_id, *level));
+        }
     }
     for (team, _, team_settings) in &teams {
         let overflow = match (team_settings.overflow_team_id, team_settings.overflow_after_seconds) {
             (Some(to), Some(after)) => Some((to, i64::from(after) * 1000)),
             _ => None,
         };
-        let members: Vec<(UserId, u8)> =
-            memberships.iter().filter(|(t, ..)| t == team).map(|(_, user, level)| (*user, *level)).collect();
         router.set_team(
             TeamRouting { team: *team, policy: team_settings.policy(), mode: team_settings.mode(), overflow },
-            members,
+            members.remove(team).unwrap_or_default(),
         );
     }
     let sticky_window = i64::from(settings.sticky_window_minutes) * 60_000;
@@ -353,6 +396,22 @@ impl App {
         conversation: &Conversation,
         note: SystemNote,
     ) -> Result<Message, AppError> {
+        let at = Timestamp::from_unix_ms(now_ms());
+        let seq = inbox::next_seq(conn, account, conversation.id, at).await?;
+        let message = self.note_message(conversation, note, seq, at);
+        inbox::insert_message(conn, account, &message, &switchboard_text::tokenize(&message.text)).await?;
+        self.emit(conn, account, "message.created", serde_json::to_value(&message).unwrap_or_default()).await?;
+        Ok(message)
+    }
+
+    /// The system's note as a message with the given sequence (not stored).
+    pub(crate) fn note_message(
+        &self,
+        conversation: &Conversation,
+        note: SystemNote,
+        seq: i64,
+        at: Timestamp,
+    ) -> Message {
         let zh = conversation.locale.as_deref().is_none_or(|l| l.starts_with("zh"));
         let text = match (note, zh) {
             (SystemNote::AgentJoined(name), true) => format!("客服 {name} 已接入会话"),
@@ -370,9 +429,7 @@ impl App {
             (SystemNote::Closed, true) => "由于长时间无回复，会话已结束。感谢您的咨询！".into(),
             (SystemNote::Closed, false) => "This conversation was closed after a long silence. Thank you!".into(),
         };
-        let at = Timestamp::from_unix_ms(now_ms());
-        let seq = inbox::next_seq(conn, account, conversation.id, at).await?;
-        let message = Message {
+        Message {
             id: MessageId::from_i64(self.db().new_id()),
             conversation_id: conversation.id,
             seq,
@@ -385,9 +442,6 @@ impl App {
             private: false,
             client_id: None,
             created_at: at,
-        };
-        inbox::insert_message(conn, account, &message, &switchboard_text::tokenize(&message.text)).await?;
-        self.emit(conn, account, "message.created", serde_json::to_value(&message).unwrap_or_default()).await?;
-        Ok(message)
+        }
     }
 }

@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod bot_feedback;
+pub mod bulk;
+pub mod channels;
 pub mod credentials;
 pub mod inbox;
 pub mod kb_articles;

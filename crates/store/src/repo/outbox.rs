@@ -25,22 +25,9 @@ pub async fn append(
     payload: serde_json::Value,
     at: Timestamp,
 ) -> Result<Event, StoreError> {
-    let head = sqlx::query("UPDATE outbox_heads SET last_seq = last_seq + 1 WHERE account_id = $1 RETURNING last_seq")
-        .bind(account.as_i64())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt(format!("account {account} has no event stream")))?;
-    let seq: i64 = get(&head, "last_seq")?;
-    sqlx::query("INSERT INTO outbox (account_id, seq, id, topic, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(account.as_i64())
-        .bind(seq)
-        .bind(id)
-        .bind(topic)
-        .bind(payload.to_string())
-        .bind(at.unix_ms())
-        .execute(conn)
-        .await?;
-    Ok(Event { account_id: account, seq, id, topic: topic.to_string(), payload, at })
+    let mut appended =
+        crate::repo::bulk::append_events(conn, account, vec![(id, topic.to_string(), payload)], at).await?;
+    appended.pop().ok_or_else(|| StoreError::Corrupt("no event appended".into()))
 }
 
 fn event(row: &AnyRow) -> Result<Event, StoreError> {

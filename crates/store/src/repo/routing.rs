@@ -204,6 +204,45 @@ fn status(row: &AnyRow) -> Result<AgentStatusRow, StoreError> {
     })
 }
 
+/// What a routing pass needs of the agents who can take conversations now (online, active): their
+/// capacity override, last assignment, and teams with proficiency. One narrow query: a pass runs often,
+/// and offline agents, whatever their number, cost it nothing.
+pub struct OnlineAgent {
+    pub user_id: UserId,
+    pub capacity: Option<u32>,
+    pub last_assigned_at: i64,
+    pub teams: Vec<(TeamId, u8)>,
+}
+
+pub async fn online_agents(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<OnlineAgent>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.user_id, s.capacity, s.last_assigned_at, m.team_id, m.proficiency FROM agent_status s \
+         JOIN users u ON u.id = s.user_id LEFT JOIN team_members m ON m.account_id = s.account_id \
+         AND m.user_id = s.user_id WHERE s.account_id = $1 AND s.state = 'online' AND u.active = 1 \
+         ORDER BY s.user_id",
+    )
+    .bind(account.as_i64())
+    .fetch_all(conn)
+    .await?;
+    let mut agents: Vec<OnlineAgent> = Vec::new();
+    for row in &rows {
+        let user_id = UserId::from_i64(get(row, "user_id")?);
+        if agents.last().is_none_or(|a| a.user_id != user_id) {
+            agents.push(OnlineAgent {
+                user_id,
+                capacity: get::<Option<i64>>(row, "capacity")?.and_then(|c| u32::try_from(c).ok()),
+                last_assigned_at: get::<Option<i64>>(row, "last_assigned_at")?.unwrap_or(0),
+                teams: Vec::new(),
+            });
+        }
+        if let (Some(team), Some(agent)) = (get::<Option<i64>>(row, "team_id")?, agents.last_mut()) {
+            let level = get::<Option<i64>>(row, "proficiency")?.unwrap_or(3);
+            agent.teams.push((TeamId::from_i64(team), u8::try_from(level.clamp(1, 5)).unwrap_or(3)));
+        }
+    }
+    Ok(agents)
+}
+
 /// Every active user's status, by name.
 pub async fn agent_statuses(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<AgentStatusRow>, StoreError> {
     let sql = format!("{STATUS} WHERE u.account_id = $1 AND u.active = 1 ORDER BY u.name, u.id");
