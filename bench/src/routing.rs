@@ -7,7 +7,10 @@
 //! 2. Assignments (with `--database-url`): the same shape in a real database (SQLite file or PostgreSQL),
 //!    then routing passes (`App::route_account`, as the worker runs them: lock, read, decide, guarded
 //!    writes with events and the customer's "joined" note, commit) until `--assignments` conversations
-//!    are assigned. Reports assignments per second and the time of each pass.
+//!    are assigned. Reports assignments per second and the time of each pass; then 50 rounds of 100
+//!    resolutions and a pass each; then `--sustained-rate` resolutions per second for 10 s while passes
+//!    run back to back (each takes what was freed since the last), and the assignments per second
+//!    that kept up with them.
 
 use crate::histogram::Histogram;
 use anyhow::Context;
@@ -35,6 +38,9 @@ pub struct RoutingArgs {
     /// Part 2's database: a SQLite file path (made fresh) or a postgres:// URL; without it part 2 is skipped.
     #[arg(long)]
     database_url: Option<String>,
+    /// Resolutions per second offered in part 2's sustained phase.
+    #[arg(long, default_value_t = 2_500)]
+    sustained_rate: u64,
     /// PostgreSQL schema for part 2 (made fresh; dropped afterwards).
     #[arg(long, default_value = "bench_routing")]
     postgres_schema: String,
@@ -72,6 +78,7 @@ fn args_db(args: &RoutingArgs, url: &str) -> super::routing_db::DbShape {
         teams: args.teams,
         capacity: args.capacity,
         waiting: args.waiting,
+        sustained_rate: args.sustained_rate,
     }
 }
 

@@ -18,6 +18,7 @@ pub struct DbShape {
     pub teams: u32,
     pub capacity: u32,
     pub waiting: u32,
+    pub sustained_rate: u64,
 }
 
 /// Rows per INSERT statement in the fixture.
@@ -98,12 +99,13 @@ pub async fn assignments(shape: &DbShape) -> anyhow::Result<()> {
         churned as f64 / churn_time.max(1e-9),
         super::routing::summary(&churn)
     );
-    // Sustained: conversations are resolved at SUSTAINED_RATE/s (a batch every 20 ms) while passes run
+    // Sustained: conversations are resolved at `sustained_rate`/s (a batch every 20 ms) while passes run
     // back to back, as the worker runs them; each pass takes whatever was freed since the last.
+    let rate = shape.sustained_rate;
     let resolver = {
         let (db, account) = (db.clone(), account.id);
         tokio::spawn(async move {
-            let per_tick = SUSTAINED_RATE / 50;
+            let per_tick = rate / 50;
             let (started, mut resolved) = (Instant::now(), 0u64);
             for tick in 0..SUSTAINED_SECONDS * 50 {
                 let due = started + std::time::Duration::from_millis(tick * 20);
@@ -122,7 +124,7 @@ pub async fn assignments(shape: &DbShape) -> anyhow::Result<()> {
     let resolved = resolver.await??;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "sustained: {SUSTAINED_RATE} resolutions/s offered for {SUSTAINED_SECONDS} s: {resolved} made in {seconds:.2} s; \
+        "sustained: {rate} resolutions/s offered for {SUSTAINED_SECONDS} s: {resolved} made in {seconds:.2} s; \
          passes back to back made {sustained} assignments in {sustained_passes} passes = {:.0} assignments/s",
         sustained as f64 / seconds.max(1e-9)
     );
@@ -168,8 +170,7 @@ async fn free_one(db: &Db, account: AccountId, nth: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolutions per second offered in the sustained phase, and for how long.
-const SUSTAINED_RATE: u64 = 2_500;
+/// How long the sustained phase offers resolutions.
 const SUSTAINED_SECONDS: u64 = 10;
 
 /// Places freed per round of the steady-churn phase.

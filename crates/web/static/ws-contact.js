@@ -15,10 +15,48 @@ function text(value) {
   return el("span", { text: String(value) });
 }
 
+/** The contact's VIP level and tags (what routing rules read), editable by those who may assign. */
+function routingForm(contact, onSave) {
+  const level = el(
+    "select",
+    { id: "ws-contact-vip", name: "vip_level" },
+    Array.from({ length: 10 }, (_, n) =>
+      el("option", { value: String(n), selected: n === (contact.vip_level || 0), text: n ? "VIP " + n : t("ws.contact.vip_none") }),
+    ),
+  );
+  const tags = el("input", {
+    id: "ws-contact-tags",
+    name: "tags",
+    value: (contact.tags || []).join(", "),
+    placeholder: t("ws.contact.tags_hint"),
+  });
+  const status = el("span", { class: "muted small", id: "ws-contact-routing-status", role: "status" });
+  const form = el(
+    "form",
+    { class: "ws-contact-routing", id: "ws-contact-routing" },
+    el("label", {}, el("span", { text: t("ws.contact.vip") }), level),
+    el("label", {}, el("span", { text: t("ws.contact.tags") }), tags),
+    el("div", {}, el("button", { type: "submit", class: "button small", text: t("ws.contact.save") }), " ", status),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const list = tags.value.split(/[,，]/).map((tag) => tag.trim()).filter(Boolean);
+    status.textContent = "";
+    try {
+      await onSave({ vip_level: Number(level.value), tags: list });
+      status.textContent = t("ws.contact.saved");
+    } catch (error) {
+      status.textContent = (error && error.message) || t("ws.contact.save_failed");
+    }
+  });
+  return form;
+}
+
 export class ContactPanel {
-  /** hooks: `open(conversationId)`. */
-  constructor(hooks) {
+  /** hooks: `open(conversationId)`; `canAssign`: whether the user may change the contact's routing facts. */
+  constructor(hooks, canAssign) {
     this.hooks = hooks;
+    this.canAssign = canAssign;
     this.body = $("ws-contact-body");
     this.channels = null;
     this.generation = 0;
@@ -103,6 +141,14 @@ export class ContactPanel {
         el("h3", { text: t("ws.contact.attributes") }),
         el("dl", { class: "ws-facts" }, attributes.map(([key, value]) => row(key, text(value)))),
       );
+    }
+
+    if (contact && this.canAssign) {
+      const save = (body) => api("PATCH", "/contacts/" + encodeURIComponent(contact.id) + "/routing", body);
+      sections.push(el("h3", { text: t("ws.contact.routing") }), routingForm(contact, save));
+    } else if (contact && (contact.vip_level > 0 || (contact.tags || []).length)) {
+      const facts = [contact.vip_level > 0 ? "VIP " + contact.vip_level : "", ...(contact.tags || [])].filter(Boolean);
+      sections.push(el("h3", { text: t("ws.contact.routing") }), el("p", { class: "small", text: facts.join(" · ") }));
     }
 
     const earlier = contact && Array.isArray(contact.conversations)

@@ -78,7 +78,7 @@ const composer = new Composer({
   keydown: (event) => quick.keydown(event),
   switched: () => quick.close(),
 });
-const contact = new ContactPanel({ open: (id) => openConversation(id, true) });
+const contact = new ContactPanel({ open: (id) => openConversation(id, true) }, page.canAssign);
 const presence = new PresenceControl(socket);
 const offers = new OfferCards({
   open: (id) => openConversation(id, true),

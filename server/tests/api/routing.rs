@@ -257,4 +257,45 @@ async fn offers_overflow_and_inactivity(t: TestApp) {
     assert!(notes >= 3, "joined, pending and closed notes: {messages}");
 }
 
-on_both_backends!(rules_queues_capacity_vip_and_transfer, offers_overflow_and_inactivity);
+async fn a_full_queue_takes_messages_and_refuses_transfers(t: TestApp) {
+    let acme = t.tenant("acme").await;
+    let (admin, agent, supervisor) = (&acme.admin, &acme.agent, &acme.supervisor);
+    let front = team(&t, admin, "Front", &[agent, supervisor]).await;
+    let full = team(&t, admin, "Returns", &[]).await;
+    let settings = json!({ "routing": { "max_queue": 1 } });
+    assert_eq!(t.patch(admin, &format!("/api/v1/routing/teams/{full}"), settings).await.0, 200);
+    let put = |team: &str| Some(json!({ "default_team_id": team }));
+    assert_eq!(t.json(admin, reqwest::Method::PUT, "/api/v1/routing/settings", put(&full)).await.0, 200);
+    let (_, channel) = t.post(admin, "/api/v1/channels", json!({ "name": "App", "kind": "api" })).await;
+    let channel = channel["id"].as_str().unwrap().to_string();
+
+    // Nobody serves Returns: the first customer waits in line, the second finds it full and is asked
+    // to leave a message; their conversation waits as pending, not in the queue.
+    let first = arrive(&t, admin, &channel, "first@example.com").await;
+    wait_for(&t, admin, &first, |c| c["queued_at"].is_string()).await;
+    let second = arrive(&t, admin, &channel, "second@example.com").await;
+    let pending = wait_for(&t, admin, &second, |c| c["status"] == "pending").await;
+    assert!(pending["queued_at"].is_null(), "{pending}");
+    let (_, messages) = t.get(admin, &format!("/api/v1/conversations/{second}/messages")).await;
+    let told = messages.as_array().unwrap().iter().any(|m| m["author_kind"] == "system");
+    assert!(told, "the customer is asked to leave a message: {messages}");
+
+    // An agent cannot push a conversation into the full line; a supervisor can.
+    assert_eq!(t.json(admin, reqwest::Method::PUT, "/api/v1/routing/settings", put(&front)).await.0, 200);
+    let _workspace = open_workspace(&t, "acme", "agent").await;
+    let third = arrive(&t, admin, &channel, "third@example.com").await;
+    wait_for(&t, admin, &third, |c| c["assignee_id"].as_str() == Some(&agent.user_id)).await;
+    let to_full = json!({ "to_team_id": full });
+    let (status, body) = t.post(agent, &format!("/api/v1/conversations/{third}/transfer"), to_full.clone()).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.to_string().contains("to_team_id"), "the error names the field: {body}");
+    let (status, body) = t.post(supervisor, &format!("/api/v1/conversations/{third}/transfer"), to_full).await;
+    assert_eq!(status, 200, "a supervisor may insist: {body}");
+    assert_eq!(body["team_id"], full.as_str(), "{body}");
+}
+
+on_both_backends!(
+    rules_queues_capacity_vip_and_transfer,
+    offers_overflow_and_inactivity,
+    a_full_queue_takes_messages_and_refuses_transfers
+);

@@ -6,7 +6,7 @@
 use crate::on_both_backends;
 use crate::realtime::{Socket, next, send};
 use crate::routing::{arrive, open_session, open_workspace, team, wait_for};
-use crate::support::TestApp;
+use crate::support::{Caller, TestApp};
 use serde_json::{Value, json};
 
 /// The next frame for which `wanted` holds (others are skipped).
@@ -84,4 +84,45 @@ async fn offers_activity_and_a_monitoring_socket(t: TestApp) {
     wait_for(&t, admin, &id, |c| c["offered_to"].is_null()).await;
 }
 
-on_both_backends!(offers_activity_and_a_monitoring_socket);
+/// The agent's state as the presence list shows it, once the socket's own presence has been recorded
+/// (the server answers a socket's frames only after that).
+async fn presence_after(t: &TestApp, admin: &Caller, socket: &mut Socket, user: &str) -> String {
+    send(socket, json!({ "type": "activity", "ref": "p" })).await;
+    next_where(socket, |f| f["ref"] == "p").await;
+    let (_, people) = t.get(admin, "/api/v1/presence").await;
+    let person = people.as_array().unwrap().iter().find(|p| p["user_id"] == user).unwrap().clone();
+    person["state"].as_str().unwrap().to_string()
+}
+
+async fn a_chosen_offline_survives_a_reload_not_a_new_session(t: TestApp) {
+    let acme = t.tenant("acme").await;
+    let (admin, agent) = (&acme.admin, &acme.agent);
+    let settings = json!({ "offline_grace_seconds": 1 });
+    let (status, body) = t.json(admin, reqwest::Method::PUT, "/api/v1/routing/settings", Some(settings)).await;
+    assert_eq!(status, 200, "{body}");
+    let mut workspace = open_workspace(&t, "acme", "agent").await;
+    assert_eq!(presence_after(&t, admin, &mut workspace, &agent.user_id).await, "online");
+    let offline = Some(json!({ "state": "offline" }));
+    assert_eq!(t.json(agent, reqwest::Method::PUT, "/api/v1/presence/me", offline).await.0, 200);
+    // A second tab, then a reload: the choice holds.
+    let mut second = open_workspace(&t, "acme", "agent").await;
+    assert_eq!(
+        presence_after(&t, admin, &mut second, &agent.user_id).await,
+        "offline",
+        "a second tab keeps the choice"
+    );
+    drop(workspace);
+    let mut reloaded = open_workspace(&t, "acme", "agent").await;
+    assert_eq!(presence_after(&t, admin, &mut reloaded, &agent.user_id).await, "offline", "a reload keeps the choice");
+    // Every session gone for longer than the grace period: the next sign-in starts a working session online.
+    drop((second, reloaded));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mut next_session = open_workspace(&t, "acme", "agent").await;
+    assert_eq!(
+        presence_after(&t, admin, &mut next_session, &agent.user_id).await,
+        "online",
+        "a new session starts online"
+    );
+}
+
+on_both_backends!(offers_activity_and_a_monitoring_socket, a_chosen_offline_survives_a_reload_not_a_new_session);

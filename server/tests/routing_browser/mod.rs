@@ -173,6 +173,27 @@ pub async fn transfer_with_a_note_and_the_live_board(server: &Server) {
     wait_for_text_of(&sam, &billing_row, "0", LIVE).await;
     conversation_until(&people.api, &waiting, |c| c["assignee_name"] == "Sam Supervisor").await;
 
+    // Sam opens it and marks the customer VIP 2 with a tag in the contact panel: routing rules read both.
+    sam.goto(&server.url(&format!("/inbox?view=mine&c={waiting}"))).await;
+    sam.wait_for("#ws-contact-routing", WAIT).await;
+    sam.select("#ws-contact-vip", "2").await;
+    sam.fill("#ws-contact-tags", "big-buyer, 批发").await;
+    sam.click("#ws-contact-routing button[type='submit']").await;
+    wait_for_text_of(
+        &sam,
+        "#ws-contact-routing-status",
+        "Saved. Routing rules use it from the next conversation.",
+        WAIT,
+    )
+    .await;
+    let contact_id = people.api.get(&format!("/conversations/{waiting}")).await["contact_id"].clone();
+    let contact = people.api.get(&format!("/contacts/{}", contact_id.as_str().unwrap_or_default())).await;
+    assert_eq!(
+        (contact["vip_level"].clone(), contact["tags"].clone()),
+        (json!(2), json!(["big-buyer", "批发"])),
+        "{contact}"
+    );
+
     // The admin writes a rule in the editor: a condition row added by the script, only its kind's fields shown.
     let admin = driver.session().await;
     sign_in(&admin, server, "admin@acme.test", "/settings/routing/rules/new").await;

@@ -87,6 +87,8 @@ impl App {
         let node = i64::from(self.db().node());
         let mut tx = self.db().begin().await?;
         let settings = routing::settings(&mut tx, account).await?;
+        let was_connected = matches!(change, Change::Connected)
+            && visitors::user_presence(&mut tx, account, user, now).await? != "offline";
         match change {
             Change::Connected => {
                 visitors::change_presence(&mut tx, account, user, node, 1, None, Timestamp::from_unix_ms(now)).await?
@@ -103,11 +105,15 @@ impl App {
         let connected = visitors::user_presence(&mut tx, account, user, now).await? != "offline";
         match change {
             Change::Connected => {
-                status.disconnected_at = None;
-                status.last_activity_at = now;
-                if status.chosen == "offline" {
+                // A new working session starts online; another tab, a reload or a dropped connection
+                // back within the grace period keeps what the agent chose (also "offline").
+                let grace = i64::from(settings.offline_grace_seconds) * 1000;
+                let resumed = was_connected || status.disconnected_at.is_some_and(|gone| now - gone < grace);
+                if status.chosen == "offline" && !resumed {
                     status.chosen = "online".into();
                 }
+                status.disconnected_at = None;
+                status.last_activity_at = now;
             }
             Change::Disconnected if !connected => status.disconnected_at = Some(now),
             Change::Disconnected => {}

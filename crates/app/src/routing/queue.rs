@@ -1,5 +1,6 @@
 //! Queues and the routing pass. A new conversation is put in a team's queue by the rules (in the
-//! transaction that creates it); a pass, run by any node under a per-account lock, hands waiting
+//! transaction that creates it); a pass, run by any node, decides on a reader and writes under a per-account lock,
+//! confirming each decision first; it hands waiting
 //! conversations to agents as the router decides, and applies every decision with a guarded UPDATE.
 
 use super::now_ms;
@@ -124,20 +125,25 @@ impl App {
     /// Runs a routing pass for the account now (normally the worker does; tests and the bench call it).
     pub async fn route_account(&self, account: AccountId) -> Result<PassReport, AppError> {
         let now = now_ms();
-        let mut tx = self.db().begin().await?;
-        switchboard_store::dialect::lock_account(&mut tx, account.as_i64()).await?;
-        let (mut router, contacts) = load_router(&mut tx, account, now).await?;
-        let decisions = router.decide(now);
+        // Read and decide on a reader, without the writer or the account's lock: other writes go on
+        // meanwhile. Under the lock, `confirm` then drops what the read no longer supports (an agent
+        // gone or full), and each write's guard what another pass took.
+        let snapshot = {
+            let mut conn = self.db().read().await?;
+            load_router(&mut conn, account, now).await?
+        };
+        let (mut router, contacts) = (snapshot.router, snapshot.contacts);
+        let decided = router.decide(now);
         let mut report = PassReport::default();
-        if decisions.is_empty() {
-            tx.rollback().await?;
+        if decided.is_empty() {
             return Ok(report);
         }
-        let teams: HashMap<TeamId, u32> = routing::team_settings(&mut tx, account)
-            .await?
-            .into_iter()
-            .map(|(id, _, s)| (id, s.offer_timeout_seconds))
-            .collect();
+        let mut tx = self.db().begin().await?;
+        switchboard_store::dialect::lock_account(&mut tx, account.as_i64()).await?;
+        let count = decided.len();
+        let decisions = confirm(&mut tx, account, decided, snapshot.default_capacity).await?;
+        let mut stale = decisions.len() < count;
+        let teams = snapshot.offer_timeouts;
         let last_assigned = |agent: UserId| router.agent(agent).map(|a| a.last_assigned_at).unwrap_or(now);
         let mut assigned_agents: HashMap<UserId, i64> = HashMap::new();
         let mut assignments = Vec::new();
@@ -170,7 +176,9 @@ impl App {
                 }
             }
         }
-        for agent in self.assign_all(&mut tx, account, &assignments, &contacts, now).await? {
+        let assigned = self.assign_all(&mut tx, account, &assignments, &contacts, now).await?;
+        stale |= assigned.len() < assignments.len();
+        for agent in assigned {
             report.assigned += 1;
             assigned_agents.insert(agent, last_assigned(agent));
         }
@@ -178,6 +186,10 @@ impl App {
         bulk::set_last_assigned(&mut tx, account, &assigned_agents).await?;
         tx.commit().await?;
         self.committed(account);
+        if stale {
+            // Someone was passed over because of what changed since the read: look again at once.
+            self.routing_needed(account);
+        }
         Ok(report)
     }
 
@@ -314,11 +326,15 @@ pub(crate) async fn account_time_zone(conn: &mut AnyConnection, account: Account
 /// The router with what one pass needs: every agent, every team, and per team the first waiting
 /// conversations (as many as its agents have room for, plus headroom) and those due to overflow.
 /// Also each loaded conversation's contact.
-async fn load_router(
-    conn: &mut AnyConnection,
-    account: AccountId,
-    now: i64,
-) -> Result<(Router, HashMap<ConversationId, ContactId>), AppError> {
+/// What a pass read before deciding.
+struct Snapshot {
+    router: Router,
+    contacts: HashMap<ConversationId, ContactId>,
+    default_capacity: u32,
+    offer_timeouts: HashMap<TeamId, u32>,
+}
+
+async fn load_router(conn: &mut AnyConnection, account: AccountId, now: i64) -> Result<Snapshot, AppError> {
     let settings = routing::settings(conn, account).await?;
     let teams = routing::team_settings(conn, account).await?;
     let agents = routing::online_agents(conn, account).await?;
@@ -376,7 +392,47 @@ async fn load_router(
             });
         }
     }
-    Ok((router, contacts))
+    let offer_timeouts = teams.iter().map(|(id, _, s)| (*id, s.offer_timeout_seconds)).collect();
+    Ok(Snapshot { router, contacts, default_capacity: settings.default_capacity, offer_timeouts })
+}
+
+/// The decisions that still hold under the account's lock: an assignment or offer only to an agent who
+/// is still online and has room (counting the earlier decisions of this pass). Overflows always hold
+/// (their own UPDATE is guarded).
+async fn confirm(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    decisions: Vec<Decision>,
+    default_capacity: u32,
+) -> Result<Vec<Decision>, AppError> {
+    let mut agents: Vec<UserId> = decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Assign { agent, .. } | Decision::Offer { agent, .. } => Some(*agent),
+            Decision::Overflow { .. } => None,
+        })
+        .collect();
+    agents.sort_unstable_by_key(|a| a.as_i64());
+    agents.dedup();
+    let mut room: HashMap<UserId, u32> = routing::room(conn, account, &agents)
+        .await?
+        .into_iter()
+        .filter(|a| a.state == "online")
+        .map(|a| (a.user_id, a.capacity.unwrap_or(default_capacity).saturating_sub(a.load)))
+        .collect();
+    Ok(decisions
+        .into_iter()
+        .filter(|decision| match decision {
+            Decision::Assign { agent, .. } | Decision::Offer { agent, .. } => match room.get_mut(agent) {
+                Some(free) if *free > 0 => {
+                    *free -= 1;
+                    true
+                }
+                _ => false,
+            },
+            Decision::Overflow { .. } => true,
+        })
+        .collect())
 }
 
 /// A note from the system in a conversation, in the customer's language.

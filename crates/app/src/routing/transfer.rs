@@ -87,6 +87,22 @@ impl App {
             let team = teams::get_by_id(&mut tx, actor.account_id, team)
                 .await?
                 .ok_or_else(|| AppError::field("to_team_id", "no such team"))?;
+            // A full line refuses transfers as it refuses new customers, unless a supervisor insists.
+            let max_queue = routing::team_settings(&mut tx, actor.account_id)
+                .await?
+                .into_iter()
+                .find(|(t, ..)| *t == team.id)
+                .and_then(|(_, _, s)| s.max_queue);
+            if let Some(max) = max_queue
+                && conversation.team_id != Some(team.id)
+                && !actor.can(Permission::RoutingMonitor)
+                && queue::waiting_count(&mut tx, actor.account_id, team.id).await? >= i64::from(max)
+            {
+                return Err(AppError::Conflict(FieldErrors::single(
+                    "to_team_id",
+                    format!("{}'s queue is full ({max} waiting)", team.name),
+                )));
+            }
             conversation.assignee_id = None;
             conversation.team_id = Some(team.id);
             conversation.updated_at = at;

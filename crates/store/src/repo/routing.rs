@@ -243,6 +243,49 @@ pub async fn online_agents(conn: &mut AnyConnection, account: AccountId) -> Resu
     Ok(agents)
 }
 
+/// An agent's state and room, read under the account's lock to confirm a pass's decisions.
+pub struct AgentRoom {
+    pub user_id: UserId,
+    pub state: String,
+    pub capacity: Option<u32>,
+    /// Open conversations assigned plus offers held.
+    pub load: u32,
+}
+
+/// State, capacity override and load of these agents (active users with a status row; others are left out).
+pub async fn room(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    agents: &[UserId],
+) -> Result<Vec<AgentRoom>, StoreError> {
+    if agents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = agents.iter().map(|a| a.as_i64()).collect();
+    let rows = crate::repo::with_ids(
+        "SELECT s.user_id, s.state, s.capacity, \
+         (SELECT COUNT(*) FROM conversations c WHERE c.account_id = s.account_id AND c.assignee_id = s.user_id \
+          AND c.status = 'open') + (SELECT COUNT(*) FROM conversations c WHERE c.account_id = s.account_id \
+          AND c.offered_to = s.user_id) AS load \
+         FROM agent_status s JOIN users u ON u.id = s.user_id \
+         WHERE s.account_id = $1 AND u.active = 1 AND s.user_id IN ({ids})",
+        account,
+        &ids,
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AgentRoom {
+                user_id: UserId::from_i64(get(row, "user_id")?),
+                state: get(row, "state")?,
+                capacity: get::<Option<i64>>(row, "capacity")?.and_then(|c| u32::try_from(c).ok()),
+                load: u32::try_from(get::<i64>(row, "load")?).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}
+
 /// Every active user's status, by name.
 pub async fn agent_statuses(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<AgentStatusRow>, StoreError> {
     let sql = format!("{STATUS} WHERE u.account_id = $1 AND u.active = 1 ORDER BY u.name, u.id");
