@@ -1,6 +1,7 @@
 //! The few places where SQLite and PostgreSQL need different SQL. Everything else is one text.
 
 use crate::db::Backend;
+use switchboard_domain::ids::{ID_NODE_BITS, ID_SEQUENCE_BITS};
 use sqlx::AnyConnection;
 
 /// Quotes an identifier for either backend (`"name"`, doubling inner quotes).
@@ -39,6 +40,14 @@ pub fn text_match(backend: Backend) -> &'static str {
     }
 }
 
+/// The newest-first key of `text_match` (the index's own row id on SQLite, as `message_order`).
+pub fn text_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "search_fts.rowid",
+        Backend::Postgres => "d.object_id",
+    }
+}
+
 /// The query for `text_match`: any of the tokens (an OR). Tokens are the tokenizer's (letters and
 /// digits), quoted anyway so no token can ever be read as an operator.
 pub fn text_query(backend: Backend, tokens: &[String]) -> String {
@@ -60,7 +69,7 @@ fn quoted_tokens(backend: Backend, tokens: &[String], all: bool) -> String {
 }
 
 /// Message search: `FROM`/`WHERE` text joining `messages m` and `conversations` for the messages
-/// whose tokens contain every token of the query bound as `$3` (made by `text_query_all`); the
+/// whose tokens contain every token of the query bound as `$3` (made by `message_window_query`); the
 /// caller appends its conditions with `AND` and then `ORDER BY {message_order} DESC`.
 pub fn message_match(backend: Backend) -> &'static str {
     match backend {
@@ -105,6 +114,35 @@ pub fn text_query_all(backend: Backend, tokens: &[String]) -> String {
     quoted_tokens(backend, tokens, true)
 }
 
+const DAY_MS: i64 = 24 * 3600 * 1000;
+/// Days per period lexeme (`~m`) of migration 12.
+const PERIOD_DAYS: i64 = 30;
+
+/// Message search's query for one account's messages with ids in `ids` (both ends included): every
+/// token, as `text_query_all`. On PostgreSQL also the account's lexeme and the lexemes of the days and
+/// 30-day periods covering the window (migration 12), so GIN reads only the window's postings; the
+/// caller still compares the ids, as the lexemes cover whole days. SQLite's FTS5 takes the window as a
+/// rowid range instead.
+pub fn message_window_query(backend: Backend, tokens: &[String], account: i64, ids: (i64, i64)) -> String {
+    let words = text_query_all(backend, tokens);
+    if backend == Backend::Sqlite {
+        return words;
+    }
+    let day = |id: i64| (id.max(0) >> (ID_NODE_BITS + ID_SEQUENCE_BITS)) / DAY_MS;
+    let (first, last) = (day(ids.0), day(ids.1));
+    let mut spans = Vec::new();
+    let first_period = (first + PERIOD_DAYS - 1) / PERIOD_DAYS;
+    let end_period = (last + 1) / PERIOD_DAYS;
+    if first_period < end_period {
+        spans.extend((first..first_period * PERIOD_DAYS).map(|d| format!("'~d{d}'")));
+        spans.extend((first_period..end_period).map(|m| format!("'~m{m}'")));
+        spans.extend((end_period * PERIOD_DAYS..=last).map(|d| format!("'~d{d}'")));
+    } else {
+        spans.extend((first..=last).map(|d| format!("'~d{d}'")));
+    }
+    format!("{words} & '~a{account}' & ({})", spans.join(" | "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +157,24 @@ mod tests {
         assert_eq!(text_query(Backend::Postgres, &tokens), "'退款' | 'a\"b'");
         assert_eq!(text_query_all(Backend::Sqlite, &tokens), "\"退款\" AND \"a\"\"b\"");
         assert_eq!(text_query_all(Backend::Postgres, &["it's".to_string()]), "'it''s'");
+    }
+
+    #[test]
+    fn message_windows_name_their_days_and_periods() {
+        let id = |day: i64| (day * DAY_MS) << (ID_NODE_BITS + ID_SEQUENCE_BITS);
+        let tokens = vec!["退款".to_string()];
+        assert_eq!(message_window_query(Backend::Sqlite, &tokens, 7, (id(1), id(2))), "\"退款\"");
+        assert_eq!(
+            message_window_query(Backend::Postgres, &tokens, 7, (id(28), id(31) - 1)),
+            "'退款' & '~a7' & ('~d28' | '~d29' | '~d30')"
+        );
+        assert_eq!(
+            message_window_query(Backend::Postgres, &tokens, 7, (id(29), id(91) + 5)),
+            "'退款' & '~a7' & ('~d29' | '~m1' | '~m2' | '~d90' | '~d91')"
+        );
+        assert_eq!(
+            message_window_query(Backend::Postgres, &tokens, 7, (i64::MIN, id(60) - 1)),
+            "'退款' & '~a7' & ('~m0' | '~m1')"
+        );
     }
 }

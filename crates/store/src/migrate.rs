@@ -97,6 +97,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: Some(include_str!("../migrations/0010_message_search_sqlite.sql")),
         postgres: Some(include_str!("../migrations/0010_message_search_postgres.sql")),
     },
+    Migration {
+        version: 12,
+        name: "search_speed",
+        sql: include_str!("../migrations/0012_search_speed.sql"),
+        sqlite: Some(include_str!("../migrations/0012_search_speed_sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0012_search_speed_postgres.sql")),
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! (`messages.search_tokens`, written by `inbox::insert_message`); the backend's index (FTS5 /
 //! GIN) finds the messages holding every query token, newest first, and the caller ranks them.
 
-use crate::dialect::{backend_of, message_match, message_order, text_query_all};
+use crate::dialect::{backend_of, message_match, message_order, message_window_query};
 use crate::error::StoreError;
 use crate::repo::inbox::{CONTACT, CONVERSATION, contact, conversation, scope_condition};
 use crate::repo::{like_escape, with_ids};
@@ -11,6 +11,7 @@ use crate::rows::{flag, get, time};
 use sqlx::AnyConnection;
 use switchboard_domain::conversations::{AuthorKind, Contact, Conversation, ConversationStatus};
 use switchboard_domain::permissions::DataScope;
+use switchboard_domain::ids::{ID_EPOCH_MS, compose_id};
 use switchboard_domain::{AccountId, ChannelId, Timestamp, UserId};
 
 /// Who searches, for what, and which messages count.
@@ -47,37 +48,99 @@ pub struct MessageCandidate {
     pub created_at: Timestamp,
 }
 
+/// The first window of `candidates`: the last day.
+const FIRST_WINDOW_MS: i64 = 24 * 3600 * 1000;
+/// A window is at most this many times as long as everything searched before it.
+const MAX_WINDOW_GROWTH: i64 = 8;
+
 /// The newest messages in scope holding every token of the query, newest first, at most `cap`.
+///
+/// Message ids are time-ordered (`switchboard_domain::ids`), so the newest matches are found in
+/// windows of ids walked from now backwards: the last day first, then a window sized from the rate
+/// of matches found so far (at most eight times as long as everything before it), until `cap`
+/// matches are in hand or the oldest message is passed. Each window is one query that the backend
+/// can answer from its own index without reading matches outside the window: a rowid range of
+/// FTS5's lists on SQLite, the primary key's range beside the GIN index on PostgreSQL (whose planner
+/// would otherwise fetch and sort every match of a common word). The result is the same as one
+/// query over everything: the windows do not overlap and are taken newest first.
 pub async fn candidates(
     conn: &mut AnyConnection,
     account: AccountId,
     q: &MessageQuery<'_>,
 ) -> Result<Vec<MessageCandidate>, StoreError> {
-    if q.tokens.is_empty() {
+    if q.tokens.is_empty() || q.cap <= 0 {
         return Ok(Vec::new());
     }
+    let now = crate::now_ms();
+    let mut found: Vec<MessageCandidate> = Vec::new();
+    // The window is [id of `now - reach`, upper], upper starting at the newest id (a node whose clock
+    // runs ahead writes ids "from the future", and they count as new).
+    let newest = sqlx::query("SELECT MAX(id) AS id FROM messages").fetch_one(&mut *conn).await?;
+    let Some(mut upper) = get::<Option<i64>>(&newest, "id")? else {
+        return Ok(found);
+    };
+    let mut reach = FIRST_WINDOW_MS;
+    loop {
+        let start_ms = now.saturating_sub(reach);
+        let lower = if start_ms <= ID_EPOCH_MS { i64::MIN } else { compose_id(start_ms, 0, 0) };
+        let wanted = q.cap - found.len() as i64;
+        found.extend(candidates_between(conn, account, q, (lower, upper), wanted).await?);
+        if found.len() as i64 >= q.cap || lower == i64::MIN {
+            return Ok(found);
+        }
+        upper = lower - 1;
+        reach = next_reach(reach, found.len() as i64, q.cap);
+    }
+}
+
+/// How far back the next window reaches, having searched the last `reach` ms and found `found`
+/// of the `cap` matches wanted: far enough to find the rest at the rate seen so far, with half as
+/// much again to spare; at least twice and at most `MAX_WINDOW_GROWTH` + 1 times as far as before.
+fn next_reach(reach: i64, found: i64, cap: i64) -> i64 {
+    let extra = if found == 0 {
+        reach.saturating_mul(MAX_WINDOW_GROWTH)
+    } else {
+        let needed = (cap - found) as f64 * reach as f64 / found as f64 * 1.5;
+        (needed as i64).clamp(reach, reach.saturating_mul(MAX_WINDOW_GROWTH))
+    };
+    reach.saturating_add(extra)
+}
+
+/// The newest matches in scope whose ids are within `ids` (both ends included), at most `limit`.
+async fn candidates_between(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    q: &MessageQuery<'_>,
+    ids: (i64, i64),
+    limit: i64,
+) -> Result<Vec<MessageCandidate>, StoreError> {
     let backend = backend_of(conn);
+    let key = message_order(backend);
     let sql = format!(
         "SELECT m.id AS id, m.conversation_id AS conversation_id, m.seq AS seq, m.author_kind AS author_kind, \
          m.author_name AS author_name, m.private AS private, m.text AS text, m.search_tokens AS tokens, \
          m.created_at AS created_at {} AND m.account_id = $1 AND conversations.account_id = $1 AND {} \
          AND ($4 IS NULL OR conversations.status = $4) AND ($5 IS NULL OR conversations.channel_id = $5) \
          AND ($6 IS NULL OR m.created_at >= $6) AND ($7 IS NULL OR m.created_at < $7) AND ($8 = 1 OR m.private = 0) \
-         ORDER BY {} DESC LIMIT $9",
+         AND {key} >= $10 AND {key} <= $11 ORDER BY {key} DESC LIMIT $9",
         message_match(backend),
         scope_condition(q.scope),
-        message_order(backend),
     );
+    // Not a prepared statement kept for reuse: PostgreSQL plans each search with its own words
+    // and window (a generic plan cannot know whether a word is rare or in every tenth message).
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .persistent(false)
         .bind(account.as_i64())
         .bind(q.user.map(|u| u.as_i64()).unwrap_or(0))
-        .bind(text_query_all(backend, q.tokens))
+        .bind(message_window_query(backend, q.tokens, account.as_i64(), ids))
         .bind(q.status.map(|s| s.name()))
         .bind(q.channel_id.map(|c| c.as_i64()))
         .bind(q.from.map(|t| t.unix_ms()))
         .bind(q.to.map(|t| t.unix_ms()))
         .bind(i64::from(q.include_private))
-        .bind(q.cap)
+        .bind(limit)
+        .bind(ids.0)
+        .bind(ids.1)
         .fetch_all(conn)
         .await?;
     rows.iter()
