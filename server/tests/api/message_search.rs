@@ -163,7 +163,7 @@ async fn finds_matches_of_every_age_newest_first(t: TestApp) {
             cap,
         };
         let mut conn = t.app.db().read().await.unwrap();
-        let found = message_search::candidates(&mut conn, tenant.account_id, &query).await.unwrap();
+        let found = message_search::candidates(&mut conn, tenant.account_id, &query, None).await.unwrap();
         let conversations: Vec<String> = found.iter().map(|m| m.conversation_id.to_string()).collect();
         let expected = &newest_first[..(cap as usize).min(newest_first.len())];
         assert_eq!(conversations, expected, "cap {cap}");
