@@ -33,8 +33,10 @@ pub fn split_ids(joined: Option<&str>) -> Vec<i64> {
 /// contain any token of the query bound as `$1` (made by `text_query`).
 pub fn text_match(backend: Backend) -> &'static str {
     match backend {
+        // CROSS JOIN: SQLite reads the index first (its planner may otherwise walk every document of
+        // the account and probe the index once per document: 24 s for 100,000 articles).
         Backend::Sqlite => {
-            "FROM search_fts JOIN search_documents d ON d.object_id = search_fts.rowid WHERE search_fts MATCH $1"
+            "FROM search_fts CROSS JOIN search_documents d WHERE d.object_id = search_fts.rowid AND search_fts MATCH $1"
         }
         Backend::Postgres => "FROM search_documents d WHERE d.tsv @@ CAST($1 AS tsquery)",
     }
@@ -73,9 +75,10 @@ fn quoted_tokens(backend: Backend, tokens: &[String], all: bool) -> String {
 /// caller appends its conditions with `AND` and then `ORDER BY {message_order} DESC`.
 pub fn message_match(backend: Backend) -> &'static str {
     match backend {
+        // CROSS JOIN: the index first, newest first, as `text_match`.
         Backend::Sqlite => {
-            "FROM message_fts JOIN messages m ON m.id = message_fts.rowid \
-             JOIN conversations ON conversations.id = m.conversation_id WHERE message_fts MATCH $3"
+            "FROM message_fts CROSS JOIN messages m CROSS JOIN conversations WHERE m.id = message_fts.rowid \
+             AND conversations.id = m.conversation_id AND message_fts MATCH $3"
         }
         Backend::Postgres => {
             "FROM messages m JOIN conversations ON conversations.id = m.conversation_id \
