@@ -1,7 +1,8 @@
 //! Search over conversations' messages and over contacts, within the actor's data scope.
 //!
 //! Messages: the database's full-text index finds the newest messages holding every query word
-//! (at most `MESSAGE_CANDIDATE_CAP`), BM25 over their stored tokens ranks them — the same ranking on
+//! (at most `MESSAGE_CANDIDATE_CAP`; those of the last 30 days when they span `RECENT_ENOUGH`
+//! conversations), BM25 over their stored tokens ranks them — the same ranking on
 //! SQLite and PostgreSQL — and conversations are ranked by their best message, ties newest first.
 //! Why a cap of the newest matches rather than ranking every match: docs/decisions.md.
 
@@ -14,11 +15,14 @@ use switchboard_domain::permissions::Permission;
 use switchboard_domain::widget::phone_digits;
 use switchboard_domain::{AccountId, ChannelId, MessageId, Timestamp};
 use switchboard_store::AnyConnection;
-use switchboard_store::repo::message_search::{self, ContactQuery, MessageCandidate, MessageQuery};
+use switchboard_store::repo::message_search::{self, ContactQuery, MessageCandidate, MessageQuery, RecentEnough};
 use switchboard_text::rank::{Candidate, Collection, bm25};
 
 /// At most this many matching messages (the newest) are ranked per search.
 pub const MESSAGE_CANDIDATE_CAP: i64 = 1000;
+/// Fewer are enough when the last 30 days alone hold matches in 100 conversations (five pages of 20):
+/// older messages are searched only when the recent ones do not fill the pages people read.
+pub const RECENT_ENOUGH: RecentEnough = RecentEnough { span_ms: 30 * 24 * 3600 * 1000, conversations: 100 };
 /// Matching messages shown per conversation.
 const MATCHES_SHOWN: usize = 3;
 const SNIPPET_CHARS: usize = 120;
@@ -138,7 +142,7 @@ impl App {
             include_private: true,
             cap: MESSAGE_CANDIDATE_CAP,
         };
-        let found = message_search::candidates(&mut conn, actor.account_id, &query).await?;
+        let found = message_search::candidates(&mut conn, actor.account_id, &query, Some(RECENT_ENOUGH)).await?;
         if found.is_empty() {
             return Ok(Page { data: Vec::new(), next_cursor: None });
         }

@@ -104,6 +104,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: None,
         postgres: None,
     },
+    Migration {
+        version: 12,
+        name: "search_speed",
+        sql: include_str!("../migrations/0012_search_speed.sql"),
+        sqlite: Some(include_str!("../migrations/0012_search_speed_sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0012_search_speed_postgres.sql")),
+    },
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,6 @@
 //! `ts_rank_cd` are different formulas). The database finds the candidates through its own index;
 //! this scores them from their stored tokens.
 
-use std::collections::HashMap;
-
 /// Okapi BM25 parameters.
 pub const K1: f64 = 1.2;
 pub const B: f64 = 0.75;
@@ -30,22 +28,27 @@ pub struct Collection {
 pub fn bm25(query: &[String], candidates: &[Candidate<'_>], collection: Collection) -> Vec<(i64, f64)> {
     let n = collection.documents.max(candidates.len() as i64).max(1) as f64;
     let average = if collection.average_length > 0.0 { collection.average_length } else { 1.0 };
-    let parsed: Vec<(i64, HashMap<&str, u32>, usize)> = candidates
+    // Per candidate, how often each query token occurs (by position in `query`) and its length: a
+    // scan comparing each token with the few query tokens, cheaper than counting every token.
+    let parsed: Vec<(i64, Vec<u32>, usize)> = candidates
         .iter()
         .map(|c| {
-            let mut counts: HashMap<&str, u32> = HashMap::new();
+            let mut counts = vec![0u32; query.len()];
             let mut length = 0;
             for token in c.tokens.split(' ').filter(|t| !t.is_empty()) {
-                *counts.entry(token).or_default() += 1;
+                for (count, q) in counts.iter_mut().zip(query) {
+                    if token == q {
+                        *count += 1;
+                    }
+                }
                 length += 1;
             }
             (c.id, counts, length)
         })
         .collect();
-    let idf: Vec<f64> = query
-        .iter()
-        .map(|q| {
-            let df = parsed.iter().filter(|(_, counts, _)| counts.contains_key(q.as_str())).count() as f64;
+    let idf: Vec<f64> = (0..query.len())
+        .map(|i| {
+            let df = parsed.iter().filter(|(_, counts, _)| counts[i] > 0).count() as f64;
             ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
         })
         .collect();
@@ -53,11 +56,11 @@ pub fn bm25(query: &[String], candidates: &[Candidate<'_>], collection: Collecti
         .iter()
         .map(|(id, counts, length)| {
             let norm = K1 * (1.0 - B + B * (*length as f64) / average);
-            let score: f64 = query
+            let score: f64 = counts
                 .iter()
                 .zip(&idf)
-                .map(|(q, idf)| {
-                    let tf = f64::from(counts.get(q.as_str()).copied().unwrap_or(0));
+                .map(|(count, idf)| {
+                    let tf = f64::from(*count);
                     if tf == 0.0 { 0.0 } else { idf * tf * (K1 + 1.0) / (tf + norm) }
                 })
                 .sum();

@@ -10,6 +10,8 @@ use crate::support::{Caller, Tenant, TestApp};
 use crate::widget::{visitor, widget};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use switchboard_domain::permissions::DataScope;
+use switchboard_store::repo::message_search::{self, MessageQuery};
 
 async fn api_channel(t: &TestApp, admin: &Caller) -> String {
     let name = format!("API {}", rand::random::<u32>());
@@ -114,6 +116,58 @@ async fn ranks_messages_with_snippets_in_every_language(t: TestApp) {
     let past = "from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z";
     assert!(ids(&search(&t, admin, &format!("{}&{past}", q("杂音"))).await).is_empty());
     assert_eq!(ids(&search(&t, admin, &format!("{}&from=2020-01-01T00:00:00Z", q("杂音"))).await).len(), 3);
+}
+
+/// Moves a conversation's messages `days` back in time: their time and their ids' time bits (ids
+/// are time-ordered), with their index entries (writing `search_tokens` refreshes FTS5's).
+async fn age_messages(t: &TestApp, conversation: &str, days: i64) {
+    let ms = days * 24 * 3600 * 1000;
+    let shift = ms << 22;
+    t.sql(&format!(
+        "UPDATE messages SET id = id - {shift}, created_at = created_at - {ms}, search_tokens = search_tokens \
+         WHERE conversation_id = {conversation}"
+    ))
+    .await;
+}
+
+/// The index is read in windows from now backwards: matches of every age are found, equal scores
+/// newest first, and when more match than the cap the newest are kept, in order, across windows.
+async fn finds_matches_of_every_age_newest_first(t: TestApp) {
+    let tenant = t.tenant("acme").await;
+    let admin = &tenant.admin;
+    let channel = api_channel(&t, admin).await;
+    let mut newest_first = Vec::new();
+    for (n, days) in [0, 3, 20, 200, 700].into_iter().enumerate() {
+        let contact = json!({ "name": format!("客户{n}") });
+        let id = open(&t, admin, &channel, contact, "保修卡 warrantycard 丢了怎么办", None).await;
+        age_messages(&t, &id, days).await;
+        newest_first.push(id);
+    }
+    let other = open(&t, admin, &channel, json!({ "name": "路人" }), "没有关系的消息", None).await;
+    age_messages(&t, &other, 100).await;
+    assert_eq!(ids(&search(&t, admin, &q("warrantycard")).await), newest_first);
+    assert_eq!(ids(&search(&t, admin, &q("保修卡 warrantycard")).await), newest_first);
+
+    // The store's walk with a small cap: the newest matches, however far apart.
+    let tokens = ["warrantycard".to_string()];
+    for cap in 1..=6 {
+        let query = MessageQuery {
+            user: None,
+            scope: DataScope::Account,
+            tokens: &tokens,
+            status: None,
+            channel_id: None,
+            from: None,
+            to: None,
+            include_private: true,
+            cap,
+        };
+        let mut conn = t.app.db().read().await.unwrap();
+        let found = message_search::candidates(&mut conn, tenant.account_id, &query, None).await.unwrap();
+        let conversations: Vec<String> = found.iter().map(|m| m.conversation_id.to_string()).collect();
+        let expected = &newest_first[..(cap as usize).min(newest_first.len())];
+        assert_eq!(conversations, expected, "cap {cap}");
+    }
 }
 
 /// Sales (the agent's team) and Support, each with a conversation about an invoice.
@@ -234,6 +288,7 @@ async fn bad_input_names_the_field(t: TestApp) {
 
 on_both_backends!(
     ranks_messages_with_snippets_in_every_language,
+    finds_matches_of_every_age_newest_first,
     stays_within_scope_and_account_and_finds_notes,
     finds_contacts_by_phone_in_any_format,
     bad_input_names_the_field,

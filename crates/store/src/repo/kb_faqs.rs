@@ -119,7 +119,8 @@ pub async fn get_many(conn: &mut AnyConnection, account: AccountId, ids: &[i64])
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT {COLUMNS} FROM kb_faqs WHERE account_id = $1 AND id IN ({{ids}})");
+    // `+account_id`: the ids pick the rows (SQLite would otherwise walk the account's index, every entry).
+    let sql = format!("SELECT {COLUMNS} FROM kb_faqs WHERE +account_id = $1 AND id IN ({{ids}})");
     super::with_ids(&sql, account, ids).fetch_all(conn).await?.iter().map(faq).collect()
 }
 

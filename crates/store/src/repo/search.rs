@@ -4,7 +4,7 @@
 //! the object. The backend's own index (FTS5 / GIN tsvector) finds candidates; ranking is done by
 //! the caller from the stored tokens, identically on both backends.
 
-use crate::dialect::{backend_of, text_match, text_query};
+use crate::dialect::{backend_of, text_match, text_order, text_query};
 use crate::error::StoreError;
 use crate::rows::get;
 use sqlx::AnyConnection;
@@ -110,6 +110,11 @@ fn scope_sql(first: usize) -> String {
 }
 
 /// Documents in scope having any of `tokens`, newest first, at most `cap` of them.
+///
+/// Newest first in the index's own order (`text_order`): SQLite's FTS5 walks its lists backwards
+/// and stops at the cap instead of sorting every match; PostgreSQL plans each search with its words
+/// (not a kept prepared statement), so a common word walks the primary key backwards and a rare one
+/// takes the GIN index's few matches.
 pub async fn candidates(
     conn: &mut AnyConnection,
     account: AccountId,
@@ -123,11 +128,13 @@ pub async fn candidates(
     let backend = backend_of(conn);
     let sql = format!(
         "SELECT d.object_id AS object_id, d.kind AS kind, d.tokens AS tokens {} AND {} \
-         ORDER BY d.object_id DESC LIMIT $6",
+         ORDER BY {} DESC LIMIT $6",
         text_match(backend),
-        scope_sql(2)
+        scope_sql(2),
+        text_order(backend),
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .persistent(false)
         .bind(text_query(backend, tokens))
         .bind(account.as_i64())
         .bind(scope.kind.as_deref())
@@ -143,14 +150,16 @@ pub async fn candidates(
         .collect()
 }
 
-/// (number of documents in scope, their total length in tokens), for BM25.
+/// (number of documents in scope, their total length in tokens), for BM25: a sum over the few
+/// groups of `search_collections` (kept by triggers, migration 12), not a count of the documents.
 pub async fn collection(
     conn: &mut AnyConnection,
     account: AccountId,
     scope: &SearchScope,
 ) -> Result<(i64, i64), StoreError> {
     let sql = format!(
-        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(d.length), 0) AS BIGINT) AS total FROM search_documents d WHERE {}",
+        "SELECT CAST(COALESCE(SUM(d.documents), 0) AS BIGINT) AS n, \
+         CAST(COALESCE(SUM(d.total_length), 0) AS BIGINT) AS total FROM search_collections d WHERE {}",
         scope_sql(1)
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
