@@ -319,17 +319,7 @@ async fn browser_kb_editor_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_kb_editor_on_postgres() {
-    let Some(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
-        assert!(
-            std::env::var("SWITCHBOARD_TEST_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "SWITCHBOARD_TEST_REQUIRE_POSTGRES=1 but SWITCHBOARD_TEST_POSTGRES_URL is not set"
-        );
-        println!("skipped: SWITCHBOARD_TEST_POSTGRES_URL not set");
-        return;
-    };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let schema = format!("e2e_{now}_{:08x}", rand::random::<u32>());
-    let server = Server::start(Some(url.clone()), Some(schema.clone())).await;
+    let Some((server, url, schema)) = postgres_server().await else { return };
     kb_browser::admin_writes_an_article_with_a_live_preview(&server).await;
     drop(server);
     drop_schemas(&url, Some(&schema)).await;

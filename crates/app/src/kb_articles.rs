@@ -51,6 +51,14 @@ impl App {
         kb_articles::get_by_id(&mut conn, actor.account_id, id).await?.ok_or(AppError::NotFound)
     }
 
+    /// The account's articles with these ids, in no particular order (unknown ids left out): one read
+    /// for a page of search hits.
+    pub async fn get_kb_articles(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<Article>, AppError> {
+        actor.require(Permission::KbRead)?;
+        let mut conn = self.db().read().await?;
+        Ok(kb_articles::get_many(&mut conn, actor.account_id, ids).await?)
+    }
+
     pub async fn create_kb_article(&self, actor: &Actor, input: &ArticleInput) -> Result<Article, AppError> {
         actor.require(Permission::KbManage)?;
         let change = input.validate(true)?;

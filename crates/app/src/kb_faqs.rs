@@ -30,6 +30,13 @@ impl App {
         kb_faqs::get_by_id(&mut conn, actor.account_id, id).await?.ok_or(AppError::NotFound)
     }
 
+    /// The account's FAQ entries with these ids, in no particular order (unknown ids left out).
+    pub async fn get_kb_faqs(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<Faq>, AppError> {
+        actor.require(Permission::KbRead)?;
+        let mut conn = self.db().read().await?;
+        Ok(kb_faqs::get_many(&mut conn, actor.account_id, ids).await?)
+    }
+
     pub async fn create_kb_faq(&self, actor: &Actor, input: &FaqInput) -> Result<Faq, AppError> {
         actor.require(Permission::KbManage)?;
         let change = input.validate(true)?;

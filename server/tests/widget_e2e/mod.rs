@@ -324,13 +324,7 @@ async fn widget_chat_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn widget_chat_on_postgres() {
-    let Some(url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
-        println!("skipped: SWITCHBOARD_TEST_POSTGRES_URL not set");
-        return;
-    };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let schema = format!("e2e_{now}_{:08x}", rand::random::<u32>());
-    let mut server = Server::start(Some(url.clone()), Some(schema.clone())).await;
+    let Some((mut server, url, schema)) = crate::postgres_server().await else { return };
     the_widget_story(&mut server).await;
     drop(server);
     drop_schemas(&url, Some(&schema)).await;

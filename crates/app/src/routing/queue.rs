@@ -197,7 +197,7 @@ impl App {
     /// takes each conversation's next sequence), the contacts' last agent, one read of the assigned
     /// conversations, the customers' "joined" notes and their events. Returns the agent of each
     /// conversation assigned (one entry per conversation); one another node took meanwhile is skipped.
-    async fn assign_all(
+    pub(crate) async fn assign_all(
         &self,
         conn: &mut AnyConnection,
         account: AccountId,
@@ -252,20 +252,6 @@ impl App {
         let payload = serde_json::to_value(&conversation).unwrap_or_default();
         self.emit(conn, account, "conversation.updated", payload).await?;
         Ok(Some(conversation))
-    }
-
-    /// After an assignment: the customer is told who joined, everyone sees the new assignee.
-    pub(crate) async fn announce_assignment(
-        &self,
-        conn: &mut AnyConnection,
-        account: AccountId,
-        id: ConversationId,
-    ) -> Result<(), AppError> {
-        if let Some(conversation) = self.emit_conversation(conn, account, id).await? {
-            let name = conversation.assignee_name.clone().unwrap_or_default();
-            self.system_message(conn, account, &conversation, SystemNote::AgentJoined(name)).await?;
-        }
-        Ok(())
     }
 
     /// Where a waiting conversation stands in its queue.

@@ -5,6 +5,7 @@ use super::queue::SystemNote;
 use super::{agent_capacity, now_ms};
 use crate::{Actor, App, AppError};
 use serde::Deserialize;
+use std::collections::HashMap;
 use switchboard_domain::conversations::*;
 use switchboard_domain::permissions::{DataScope, Permission};
 use switchboard_domain::routing::board;
@@ -167,11 +168,11 @@ impl App {
             .await?
             .filter(|c| c.offered_to == Some(agent))
             .ok_or(AppError::NotFound)?;
-        if !queue::assign(&mut tx, actor.account_id, id, agent, now).await? {
+        // The same write as a routing pass's: guarded assignment, last agent, "joined" note, events.
+        let contacts = HashMap::from([(id, conversation.contact_id)]);
+        if self.assign_all(&mut tx, actor.account_id, &[(id, agent)], &contacts, now).await?.is_empty() {
             return Err(AppError::Conflict(FieldErrors::single("conversation", "the offer is no longer open")));
         }
-        queue::set_last_agent(&mut tx, actor.account_id, conversation.contact_id, agent, now).await?;
-        self.announce_assignment(&mut tx, actor.account_id, id).await?;
         let updated = inbox::get_conversation(&mut tx, actor.account_id, None, DataScope::Account, id)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -46,7 +46,7 @@ fn placeholders(rows: usize, columns: usize, first: usize) -> String {
 }
 
 /// Assigns waiting conversations to agents, each only if it still waits and is not offered to someone
-/// else (the guard of `queue::assign`), and in the same statement takes each one's next message
+/// else (the only assignment write: routing passes and accepted offers use it), and in the same statement takes each one's next message
 /// sequence for the note that announces the agent. Returns `(conversation, sequence taken)` for those
 /// assigned; a conversation another node took meanwhile is left out.
 pub async fn assign_waiting(

@@ -143,28 +143,6 @@ pub async fn agent_loads(conn: &mut AnyConnection, account: AccountId) -> Result
     Ok(loads)
 }
 
-/// Assigns a waiting conversation; false when it no longer waits (another node took it).
-pub async fn assign(
-    conn: &mut AnyConnection,
-    account: AccountId,
-    id: ConversationId,
-    agent: UserId,
-    at: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE conversations SET assignee_id = $3, assigned_at = $4, updated_at = $4, queued_at = NULL, \
-         team_since = NULL, offered_to = NULL, offer_expires_at = NULL, declined_by = '' \
-         WHERE account_id = $1 AND id = $2 AND queued_at IS NOT NULL AND (offered_to IS NULL OR offered_to = $3)",
-    )
-    .bind(account.as_i64())
-    .bind(id.as_i64())
-    .bind(agent.as_i64())
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Offers a waiting conversation to an agent until `expires_at`; false when it no longer waits.
 pub async fn offer(
     conn: &mut AnyConnection,

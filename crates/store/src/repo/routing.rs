@@ -406,19 +406,3 @@ pub async fn time_in_states(
         })
         .collect()
 }
-
-/// Remembers when an agent last got a conversation (round robin's order).
-pub async fn set_last_assigned(
-    conn: &mut AnyConnection,
-    account: AccountId,
-    user: UserId,
-    at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE agent_status SET last_assigned_at = $3 WHERE account_id = $1 AND user_id = $2")
-        .bind(account.as_i64())
-        .bind(user.as_i64())
-        .bind(at)
-        .execute(conn)
-        .await?;
-    Ok(())
-}

@@ -15,7 +15,7 @@ use switchboard_app::{Actor, AppError, ArticleFilter, KbSearch, PageRequest};
 use switchboard_domain::kb::{Article, KbStatus};
 use switchboard_domain::kb_requests::ArticleInput;
 use switchboard_domain::permissions::Permission;
-use switchboard_domain::{ArticleId, CategoryId, FieldErrors};
+use switchboard_domain::{CategoryId, FieldErrors};
 
 /// Search hits shown at most (the search ranks; the list pages).
 const SEARCH_LIMIT: i64 = 50;
@@ -84,10 +84,11 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
             KbSearch { query: text.clone(), kind: Some("article".into()), locale, status, limit: Some(SEARCH_LIMIT) };
         match state.app.search_kb(&actor, &request).await {
             Ok(hits) => {
+                let ids: Vec<i64> = hits.iter().map(|hit| hit.id).collect();
+                let mut articles = state.app.get_kb_articles(&actor, &ids).await.or_page(&c)?;
                 for hit in hits {
-                    let Ok(article) = state.app.get_kb_article(&actor, ArticleId::from_i64(hit.id)).await else {
-                        continue;
-                    };
+                    let Some(at) = articles.iter().position(|a| a.id.as_i64() == hit.id) else { continue };
+                    let article = articles.swap_remove(at);
                     if category_id.is_none() || article.category_id == category_id {
                         rows.push(ArticleRow { snippet: Some(hit.snippet), ..row(t, &c, article, &names) });
                     }

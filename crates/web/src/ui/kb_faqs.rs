@@ -79,8 +79,11 @@ pub async fn list(State(state): State<WebState>, Signed { c, actor }: Signed, Qu
             KbSearch { query: text.clone(), kind: Some("faq".into()), locale, status, limit: Some(SEARCH_LIMIT) };
         match state.app.search_kb(&actor, &request).await {
             Ok(hits) => {
+                let ids: Vec<i64> = hits.iter().map(|hit| hit.id).collect();
+                let mut faqs = state.app.get_kb_faqs(&actor, &ids).await.or_page(&c)?;
                 for hit in hits {
-                    let Ok(faq) = state.app.get_kb_faq(&actor, FaqId::from_i64(hit.id)).await else { continue };
+                    let Some(at) = faqs.iter().position(|f| f.id.as_i64() == hit.id) else { continue };
+                    let faq = faqs.swap_remove(at);
                     if category_id.is_none() || faq.category_id == category_id {
                         rows.push(FaqRow { snippet: Some(hit.snippet), ..row(t, &c, faq, &names) });
                     }
